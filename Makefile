@@ -1,0 +1,32 @@
+# The two commands a newcomer needs: `make run` (the bot) and `make test` (the tests).
+# Both create .venv and install on first use; they need only Python 3.11+ and a C compiler.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## Run the bot: local mode without Slack credentials, HTTP or Socket Mode with them.
+run: $(STAMP)
+	$(BIN)/aisi-bot serve
+
+## Run the tests (embedded PostgreSQL/Redis unless TEST_DATABASE_URL/TEST_REDIS_URL are set).
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/ack_latency.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,119 @@
+"""The `aisi-bot` command: the same operations as Slack, printed as text or JSON.
+
+Exit codes: 0 healthy / done, 1 degraded or failed, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, is_dataclass
+from enum import Enum
+from typing import Any
+
+from bot.errors import ConfigError
+from bot.health import GROUP_TITLES
+from bot.local_slack.text import message_to_text
+from bot.logs import setup_logging
+from bot.probes.base import ProbeState
+from bot.runtime import Runtime, start_runtime
+from bot.secrets import Redactor
+from bot.settings import Settings, load_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+NOT_BUILT = ("keys", "sync", "recover", "report", "jobs")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aisi-bot", description="ChatOps for AI Server Information"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("serve", help="run the bot (HTTP, Socket Mode, or local mode without Slack)")
+    health = sub.add_parser("health", help="check the whole system once")
+    health.add_argument(
+        "component", nargs="?", choices=list(GROUP_TITLES), help="one component only"
+    )
+    health.add_argument("--json", action="store_true", help="machine-readable output")
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply the bot's schema migrations")
+    for name in NOT_BUILT:
+        extra = sub.add_parser(name, help="not available in this version yet")
+        extra.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+async def _health(runtime: Runtime, component: str | None, as_json: bool) -> int:
+    if component is not None and component not in runtime.health.components:
+        print(
+            f"aisi-bot health: no probes for component {component!r} in this version",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    report = await runtime.health.run(component)
+    if as_json:
+        print(json.dumps(_plain(report), ensure_ascii=False, indent=2, default=str))
+    else:
+        print(message_to_text(runtime.renderer.render("health_report", report=report).as_kwargs()))
+    return EXIT_OK if report.state is ProbeState.OK else EXIT_FAILED
+
+
+async def _db_upgrade(runtime: Runtime) -> int:
+    applied = await runtime.db.migrate()
+    print("applied: " + ", ".join(applied) if applied else "database schema already up to date")
+    return EXIT_OK
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if args.command == "serve":
+        from bot.serve import serve
+
+        return await serve(settings)
+    runtime = await start_runtime(settings, migrate=False)
+    try:
+        if args.command == "health":
+            return await _health(runtime, args.component, args.json)
+        return await _db_upgrade(runtime)
+    finally:
+        await runtime.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `aisi-bot` console script."""
+    args = _parser().parse_args(argv)
+    if args.command in NOT_BUILT:
+        print(
+            f"aisi-bot {args.command}: not available in this version yet; nothing was done.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"aisi-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    setup_logging(settings.log_level, settings.log_format, Redactor(settings.secret_values()))
+    try:
+        return asyncio.run(_run(settings, args))
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""The bot's small exception tree. Handlers map these to short user messages."""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Base of every error the bot raises on purpose; its text is safe to show a user."""
+
+    user_message: str = "The bot could not do that."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.user_message)
+
+    @property
+    def public_text(self) -> str:
+        """The text shown to the user (already free of secrets)."""
+        return str(self)
+
+
+class ConfigError(BotError):
+    """A configuration value is invalid; names the key and the reason."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{key}: {reason}")
+
+
+class UsageError(BotError):
+    """A command got arguments it does not take; carries the usage text."""
+
+    def __init__(self, message: str, usage: str) -> None:
+        self.usage = usage
+        super().__init__(message)
+
+
+class NotAuthorizedError(BotError):
+    """The verified user may not run this command."""
+
+    user_message = "You are not allowed to do that."
+
+
+class DependencyError(BotError):
+    """A dependency (database, cache, upstream) failed; names which one."""
+
+    def __init__(self, dependency: str, reason: str) -> None:
+        self.dependency = dependency
+        self.reason = reason
+        super().__init__(f"{dependency} is unavailable: {reason}")

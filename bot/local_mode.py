@@ -1,0 +1,236 @@
+"""Local mode: the whole bot on this machine with no Slack at all.
+
+A local Slack Web API server stands in for Slack; the bot runs in HTTP mode against it
+(same Bolt app, same signature checks); the terminal sends signed slash commands and
+button clicks and shows every message the bot posts, to any channel, ephemeral or not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sys
+from dataclasses import replace
+from typing import Any, TextIO
+
+import aiohttp
+
+from bot.app import build_bolt_app, build_slack_client, build_web_app, start_site
+from bot.local_slack.recording import RecordedCall
+from bot.local_slack.sender import SlackRequestSender
+from bot.local_slack.server import LocalSlack
+from bot.local_slack.text import message_to_text
+from bot.runtime import start_runtime
+from bot.secrets import Secret
+from bot.settings import Settings
+
+LOCAL_USER = "U0LOCALUSER"
+LOCAL_CHANNEL = "C0LOCALOPS"
+SHOWN_METHODS = (
+    "chat.postMessage",
+    "chat.update",
+    "chat.postEphemeral",
+    "response_url",
+    "views.open",
+    "views.update",
+    "views.publish",
+)
+HELP = (
+    "Type a slash command as in Slack: /health, /health db, /health help, /keys, /sync, /recover.\n"
+    "Press a button of the last message that has it: press <label or action id>.\n"
+    "help shows this; quit (or Ctrl-D) leaves."
+)
+
+
+class Terminal:
+    """Prints what the bot posts, readably, and remembers messages that carry buttons."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self.with_buttons: list[tuple[RecordedCall, dict[str, Any]]] = []
+
+    def say(self, text: str) -> None:
+        """Print one block of text."""
+        print(text, file=self._out, flush=True)
+
+    def on_call(self, call: RecordedCall) -> None:
+        """Show one recorded Slack call (messages, views, and any rejected call)."""
+        if not call.ok:
+            self.say(
+                f"[Slack rejected {call.method}: {call.error}] {call.response.get('errors', '')}"
+            )
+            return
+        if call.method not in SHOWN_METHODS:
+            return
+        body = call.body.get("view") if call.method.startswith("views.") else call.body
+        if not isinstance(body, dict):
+            return
+        where = self._where(call)
+        self.say(f"\n── {where} ──\n{message_to_text(body)}\n")
+        if any(b.get("type") == "actions" or "accessory" in b for b in body.get("blocks") or []):
+            message = dict(body)
+            message.setdefault("ts", call.response.get("ts") or call.body.get("ts", ""))
+            self.with_buttons.append((call, message))
+
+    @staticmethod
+    def _where(call: RecordedCall) -> str:
+        if call.method == "response_url":
+            kind = call.body.get("response_type", "ephemeral")
+            return "reply in channel" if kind == "in_channel" else "reply only you can see"
+        if call.method == "chat.postEphemeral":
+            return f"ephemeral in {call.body.get('channel')} to {call.body.get('user')}"
+        if call.method.startswith("views."):
+            return f"{call.method} (modal/home)"
+        verb = "updated" if call.method == "chat.update" else "posted"
+        return f"{verb} in {call.body.get('channel')}"
+
+    def find_button(self, name: str) -> tuple[dict[str, Any], str, str] | None:
+        """The newest message with a button whose label or action_id matches ``name``."""
+        wanted = name.strip().lower()
+        for call, message in reversed(self.with_buttons):
+            for block in message.get("blocks") or []:
+                elements = [*(block.get("elements") or []), block.get("accessory") or {}]
+                for element in elements:
+                    label = str((element.get("text") or {}).get("text", "")).lower()
+                    if element.get("type") == "button" and wanted in (
+                        label,
+                        str(element.get("action_id", "")).lower(),
+                    ):
+                        channel = str(call.body.get("channel") or LOCAL_CHANNEL)
+                        return (
+                            message,
+                            str(element.get("action_id")),
+                            channel + "|" + str(element.get("value", "")),
+                        )
+        return None
+
+
+async def run_local_mode(
+    settings: Settings, *, stdin: TextIO | None = None, out: TextIO | None = None
+) -> int:
+    """Run the interactive terminal session until quit or end of input."""
+    stdin = stdin or sys.stdin
+    terminal = Terminal(out or sys.stdout)
+    bot_token = "xoxb-local-" + secrets.token_hex(12)
+    signing_secret = secrets.token_hex(16)
+    slack = LocalSlack(bot_token=bot_token, on_call=terminal.on_call)
+    await slack.start()
+    local = replace(
+        settings,
+        secrets={
+            **settings.secrets,
+            "SLACK_BOT_TOKEN": Secret(bot_token),
+            "SLACK_SIGNING_SECRET": Secret(signing_secret),
+        },
+        urls={**settings.urls, "SLACK_API_URL": slack.api_url},
+        operators=(*settings.operators, LOCAL_USER),
+        local_mode_forced=True,
+    )
+    if settings.database_url is None or settings.redis_url is None:
+        terminal.say(
+            f"Starting the embedded database and cache in {settings.data_dir}"
+            " (the first start takes a few seconds)…"
+        )
+    runtime = await start_runtime(local)
+    try:
+        await asyncio.wait_for(runtime.migrated.wait(), timeout=30)
+    except TimeoutError:
+        terminal.say("The database is not reachable yet; /health will say so. Carrying on.")
+    runner, port = await start_site(
+        build_web_app(runtime, build_bolt_app(runtime, build_slack_client(runtime))), "127.0.0.1", 0
+    )
+    terminal.say(
+        "aisi-bot local mode — no Slack credentials found, so Slack is simulated on this machine.\n"
+        f"Bot at http://127.0.0.1:{port} (/healthz, /readyz, /metrics). {HELP}"
+    )
+    try:
+        async with aiohttp.ClientSession() as session:
+            sender = SlackRequestSender(
+                session, f"http://127.0.0.1:{port}/slack/events", signing_secret
+            )
+            await _repl(stdin, terminal, slack, sender, wait_s=settings.health_deadline_s + 5)
+    finally:
+        await runner.cleanup()
+        await runtime.close()
+        await slack.stop()
+    return 0
+
+
+async def _repl(
+    stdin: TextIO,
+    terminal: Terminal,
+    slack: LocalSlack,
+    sender: SlackRequestSender,
+    *,
+    wait_s: float,
+) -> None:
+    counter = 0
+    while True:
+        terminal.say("aisi> ")
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            return
+        line = line.strip()
+        if not line:
+            continue
+        if line in ("quit", "exit"):
+            return
+        if line == "help":
+            terminal.say(HELP)
+            continue
+        counter += 1
+        since = len(slack.calls)
+        if line.startswith("/"):
+            command, _, text = line.partition(" ")
+            reply = await sender.command(
+                command,
+                text.strip(),
+                response_url=slack.response_url_for(f"local-{counter}"),
+                user_id=LOCAL_USER,
+                channel_id=LOCAL_CHANNEL,
+            )
+        elif line.startswith("press "):
+            found = terminal.find_button(line.removeprefix("press "))
+            if found is None:
+                terminal.say(
+                    f"No button called {line.removeprefix('press ')!r} on any message yet."
+                )
+                continue
+            message, action_id, target = found
+            channel, _, value = target.partition("|")
+            reply = await sender.click(
+                action_id,
+                value,
+                message=message,
+                channel_id=channel,
+                user_id=LOCAL_USER,
+                response_url=slack.response_url_for(f"local-{counter}"),
+            )
+        else:
+            terminal.say(f"Unknown input {line!r}. {HELP}")
+            continue
+        if reply.status != 200:
+            terminal.say(f"[the bot answered HTTP {reply.status}]")
+            continue
+        if reply.text.strip():
+            terminal.say(f"\n── only you can see this ──\n{message_to_text(_json(reply.text))}\n")
+            continue
+        try:
+            await slack.wait_for(
+                "*",
+                since=since,
+                timeout=wait_s,
+                predicate=lambda c: c.method in SHOWN_METHODS or not c.ok,
+            )
+        except TimeoutError:
+            terminal.say(f"[nothing posted within {wait_s:g} s; it may still arrive]")
+
+
+def _json(text: str) -> dict[str, Any]:
+    import json
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return {"text": text}
+    return data if isinstance(data, dict) else {"text": text}

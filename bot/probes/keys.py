@@ -1,0 +1,379 @@
+"""Provider key checks that spend no tokens (the /keys command and /health).
+
+Each provider is asked for a cheap authenticated list (models, account). The key only
+ever travels in a request header, never in a URL, and never appears in a result: the
+detail line and facts carry ``mask_key(key)`` and provider messages are scrubbed.
+
+This module also holds the probes' shared HTTP plumbing (``http_get``, ``read_json``,
+``run_all``, ``short``) that ``vendors`` and ``app`` import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import math
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from functools import partial
+
+import httpx
+
+from bot.probes.base import ProbeFn, ProbeResult, ProbeState, run_with_deadline
+from bot.probes.cache_protocol import ResultCache, decode_cached, encode_cached
+
+Facts = dict[str, str | int | float | None]
+
+GROUP = "keys"
+DEFAULT_TIMEOUT_S = 10.0
+AA_CACHE_TTL_S = 3600
+_TRANSIENT_CACHE_TTL_S = 300  # a failed AA check is retried after at most 5 min
+_BIG_BODY_BYTES = 256 * 1024  # larger JSON bodies are decoded off the event loop
+_MESSAGE_LIMIT = 200
+
+# ---------------------------------------------------------------- shared plumbing
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One GET: the response, or a transport failure word ("timeout"/"unreachable")."""
+
+    response: httpx.Response | None
+    latency_ms: float
+    failure: str = ""
+    detail: str = ""
+
+
+def short(text: str, limit: int = _MESSAGE_LIMIT) -> str:
+    """One line, at most ``limit`` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+async def http_get(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    timeout_s: float,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
+) -> Fetched:
+    """GET ``url``, time it, and turn transport errors into words (never raises httpx)."""
+    started = time.perf_counter()
+
+    def elapsed() -> float:
+        return (time.perf_counter() - started) * 1000
+
+    try:
+        response = await client.get(url, headers=headers, params=params, timeout=timeout_s)
+    except httpx.TimeoutException:
+        return Fetched(None, elapsed(), "timeout", f"timeout after {timeout_s:g} s")
+    except (httpx.RequestError, httpx.InvalidURL) as exc:
+        # Request headers (where keys live) are never part of these messages.
+        reason = short(f"{type(exc).__name__}: {exc}".rstrip(": "), 120)
+        return Fetched(None, elapsed(), "unreachable", f"unreachable ({reason})")
+    return Fetched(response, elapsed())
+
+
+async def read_json(response: httpx.Response) -> object:
+    """The decoded JSON body; raises ValueError when the body is not JSON."""
+    content = response.content
+    if len(content) > _BIG_BODY_BYTES:
+        return await asyncio.to_thread(json.loads, content)
+    return json.loads(content)
+
+
+async def run_all(
+    probes: Sequence[tuple[str, str, ProbeFn]], timeout_s: float
+) -> list[ProbeResult]:
+    """Run probes concurrently, each under its own deadline; a crash becomes UNKNOWN."""
+    outcomes = await asyncio.gather(
+        *(run_with_deadline(name, group, fn, timeout_s) for name, group, fn in probes),
+        return_exceptions=True,
+    )
+    results: list[ProbeResult] = []
+    for (name, group, _), outcome in zip(probes, outcomes, strict=True):
+        if isinstance(outcome, ProbeResult):
+            results.append(outcome)
+        elif isinstance(outcome, Exception):
+            # Type only: an exception text may carry a URL with credentials.
+            detail = f"probe failed: {type(outcome).__name__}"
+            results.append(ProbeResult(name, group, ProbeState.UNKNOWN, None, detail, "error"))
+        else:
+            raise outcome
+    return results
+
+
+# ---------------------------------------------------------------- key checks
+
+
+def mask_key(key: str | None) -> str:
+    """'…' and the last 4 characters; short keys (< 8) are fully masked."""
+    if not key or not key.strip():
+        return "(not set)"
+    key = key.strip()
+    return "…****" if len(key) < 8 else "…" + key[-4:]
+
+
+DEFAULT_BASE_URLS: dict[str, str] = {
+    "openai": "https://api.openai.com/v1",
+    "anthropic": "https://api.anthropic.com",
+    "google": "https://generativelanguage.googleapis.com",
+    "replicate": "https://api.replicate.com",
+    "artificial_analysis": "https://artificialanalysis.ai",
+}
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """How to check one provider's key with a request that spends no tokens."""
+
+    provider: str
+    display_name: str
+    path: str
+    auth_header: str
+    bearer: bool = False
+    extra_headers: tuple[tuple[str, str], ...] = ()
+    cache_ttl_s: int = 0  # > 0: the endpoint spends a daily quota, cache its answer
+
+    def url(self, base_url: str) -> str:
+        return (base_url or DEFAULT_BASE_URLS[self.provider]).rstrip("/") + self.path
+
+    def headers(self, key: str) -> dict[str, str]:
+        secret = f"Bearer {key}" if self.bearer else key
+        return {self.auth_header: secret, **dict(self.extra_headers)}
+
+
+_AA_PATH = "/api/v2/data/llms/models"  # spends from a 1,000 requests/day quota
+KEY_CHECKS: dict[str, KeyCheck] = {
+    check.provider: check
+    for check in (
+        KeyCheck("openai", "OpenAI", "/models", "Authorization", bearer=True),
+        KeyCheck(
+            "anthropic",
+            "Anthropic",
+            "/v1/models",
+            "x-api-key",
+            extra_headers=(("anthropic-version", "2023-06-01"),),
+        ),
+        KeyCheck("google", "Google AI", "/v1beta/models", "x-goog-api-key"),
+        KeyCheck("replicate", "Replicate", "/v1/account", "Authorization", bearer=True),
+        KeyCheck(
+            "artificial_analysis",
+            "Artificial Analysis",
+            _AA_PATH,
+            "x-api-key",
+            cache_ttl_s=AA_CACHE_TTL_S,
+        ),
+    )
+}
+
+KEY_STATES: dict[str, ProbeState] = {
+    "valid": ProbeState.OK,
+    # No key: the provider contributes nothing, its models fall to lower sources.
+    "missing": ProbeState.DOWN,
+    "invalid": ProbeState.DOWN,
+    "rate_limited": ProbeState.DEGRADED,
+    "quota": ProbeState.DOWN,
+    # Below: not our key's fault, and we could not learn whether the key works.
+    "provider_down": ProbeState.UNKNOWN,
+    "timeout": ProbeState.UNKNOWN,
+    "unreachable": ProbeState.UNKNOWN,
+    "unexpected": ProbeState.UNKNOWN,
+}
+_DEFINITE = frozenset({"valid", "invalid", "quota"})
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date)."""
+    if not value or not value.strip():
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _error_fields(body: object) -> tuple[str, set[str]]:
+    """(message, lower-cased type/code/status/reason tags) from a provider error body."""
+    if not isinstance(body, dict):
+        return "", set()
+    err = body.get("error")
+    if isinstance(err, str):
+        return err, set()
+    if not isinstance(err, dict):
+        message = body.get("detail") or body.get("message") or body.get("title") or ""
+        return str(message), set()
+    tags = {str(err.get(k)).lower() for k in ("type", "code", "status") if err.get(k)}
+    details = err.get("details")
+    for item in details if isinstance(details, list) else []:
+        if isinstance(item, dict) and item.get("reason"):
+            tags.add(str(item["reason"]).lower())
+    return str(err.get("message") or ""), tags
+
+
+def _about_quota(text: str) -> bool:
+    per_window = ("per minute", "per second", "rate limit")
+    return "quota" in text and not any(w in text for w in per_window)
+
+
+def _about_billing(text: str) -> bool:
+    words = ("spend limit", "spending limit", "credit balance", "billing", "usage limit", "quota")
+    return any(w in text for w in words)
+
+
+def classify_key_response(
+    status_code: int, body: object, is_json: bool, headers: Mapping[str, str]
+) -> tuple[str, str, Facts]:
+    """(status word, detail, facts) for a provider's answer to a key check."""
+    message, tags = _error_fields(body)
+    text = message.lower()
+    said = f": {short(message)}" if message else ""
+    code = status_code
+    if 200 <= code < 300:
+        if not is_json:
+            return "unexpected", f"HTTP {code} but the body is not JSON", {}
+        return "valid", f"key valid (HTTP {code})", {}
+    if code >= 500 or "overloaded_error" in tags:
+        return "provider_down", f"provider error HTTP {code}{said}", {}
+    if code == 402 or tags & {"billing_error", "insufficient_quota"}:
+        return "quota", f"out of quota or billing problem (HTTP {code}){said}", {}
+    if code == 429:
+        if _about_quota(text):
+            return "quota", f"out of quota (HTTP 429){said}", {}
+        retry = parse_retry_after(headers.get("retry-after"))
+        wait = f", retry after {retry:g} s" if retry is not None else ""
+        facts: Facts = {} if retry is None else {"retry_after_s": retry}
+        return "rate_limited", f"rate limited (HTTP 429{wait}){said}", facts
+    if (
+        code in (401, 403)
+        or "api_key_invalid" in tags
+        or (code == 400 and "invalid_argument" in tags and "api key" in text)
+    ):
+        return "invalid", f"key rejected (HTTP {code}){said}", {}
+    if code == 400 and _about_billing(text):
+        return "quota", f"spend limit or credit balance reached (HTTP 400){said}", {}
+    return "unexpected", f"unexpected HTTP {code}{said}", {}
+
+
+def _scrub(text: str, key: str) -> str:
+    """Hide the key and any fragment of it a provider echoes back (e.g. 'sk-abc...xyz')."""
+    masked = mask_key(key)
+    text = text.replace(key, masked)
+    if len(key) < 5:
+        return text
+
+    def hide(match: re.Match[str]) -> str:
+        token = match.group(0)
+        core = token.rstrip(".:!?)'\"")
+        leaks = any(core[i : i + 5] in key for i in range(len(core) - 4))
+        return masked + token[len(core) :] if leaks else token
+
+    return re.sub(r"[^\s,;]{5,}", hide, text)
+
+
+async def _check_upstream(
+    check: KeyCheck, key: str, base_url: str, client: httpx.AsyncClient, timeout_s: float
+) -> ProbeResult:
+    fetched = await http_get(
+        client, check.url(base_url), headers=check.headers(key), timeout_s=timeout_s
+    )
+    facts: Facts = {}
+    if fetched.response is None:
+        status, detail = fetched.failure, fetched.detail
+    else:
+        response = fetched.response
+        try:
+            body, is_json = await read_json(response), True
+        except ValueError:
+            body, is_json = None, False
+        status, detail, facts = classify_key_response(
+            response.status_code, body, is_json, response.headers
+        )
+        facts["http_status"] = response.status_code
+    facts["key"] = mask_key(key)
+    return ProbeResult(
+        name=check.display_name,
+        group=GROUP,
+        state=KEY_STATES[status],
+        latency_ms=fetched.latency_ms,
+        detail=_scrub(detail, key),
+        status=status,
+        facts={k: _scrub(v, key) if isinstance(v, str) else v for k, v in facts.items()},
+    )
+
+
+async def probe_key(
+    provider: str,
+    key: str | None,
+    *,
+    base_url: str = "",
+    client: httpx.AsyncClient,
+    cache: ResultCache | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    clock: Callable[[], float] = time.time,
+) -> ProbeResult:
+    """Check one provider key; an empty ``base_url`` means the provider's default."""
+    check = KEY_CHECKS.get(provider)
+    if check is None:
+        raise ValueError(f"unknown provider {provider!r}; known: {', '.join(KEY_CHECKS)}")
+    key = (key or "").strip()
+    if not key:
+        detail = f"no key configured: {check.display_name} data path returns nothing"
+        facts: Facts = {"key": mask_key(None)}
+        state = KEY_STATES["missing"]
+        return ProbeResult(check.display_name, GROUP, state, None, detail, "missing", facts)
+    # Only a quota-spending check (AA) goes through the cache.
+    quota_cache = cache if check.cache_ttl_s > 0 else None
+    fingerprint = hashlib.sha256(key.encode()).hexdigest()[:16]  # a new key misses
+    cache_key = f"probe:key:{provider}:{fingerprint}"
+    if quota_cache is not None:
+        raw = await quota_cache.get(cache_key)
+        hit = decode_cached(raw, clock()) if raw is not None else None
+        if hit is not None:
+            return hit
+    result = await _check_upstream(check, key, base_url, client, timeout_s)
+    if quota_cache is not None:
+        ttl = check.cache_ttl_s
+        if result.status not in _DEFINITE:
+            ttl = min(ttl, _TRANSIENT_CACHE_TTL_S)
+        await quota_cache.set(cache_key, encode_cached(result, clock()), ttl)
+        result = replace(result, facts={**result.facts, "cached": "no", "cache_age_s": 0})
+    return result
+
+
+async def probe_all_keys(
+    keys: Mapping[str, str | None],
+    base_urls: Mapping[str, str],
+    *,
+    client: httpx.AsyncClient,
+    cache: ResultCache | None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> list[ProbeResult]:
+    """Check every provider in ``keys`` concurrently, in the order given."""
+    probes: list[tuple[str, str, ProbeFn]] = []
+    for provider, key in keys.items():
+        check = KEY_CHECKS.get(provider)
+        fn = partial(
+            probe_key,
+            provider,
+            key,
+            base_url=base_urls.get(provider, ""),
+            client=client,
+            cache=cache,
+            timeout_s=timeout_s,
+        )
+        probes.append((check.display_name if check else provider, GROUP, fn))
+    return await run_all(probes, timeout_s)

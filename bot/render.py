@@ -1,0 +1,105 @@
+"""Jinja2 → Block Kit: one template per message, every value passed through a filter.
+
+Templates live in ``templates/NAME.json.j2`` and produce ``{"text": ..., "blocks": [...]}``.
+Values may only be printed through ``text`` (escaped mrkdwn), ``plain`` (plain_text) or
+``json`` (numbers, booleans, ids): printing a bare value raises, so nothing reaches Slack
+unescaped by accident.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from bot.settings import REPO_ROOT
+
+TEMPLATE_DIR = REPO_ROOT / "templates"
+
+
+class _Json(str):
+    """A value already encoded as a JSON literal by one of the filters."""
+
+
+class UnfilteredValueError(TypeError):
+    """A template printed a value without an escaping filter."""
+
+
+def escape_mrkdwn(value: object) -> str:
+    """Escape &, < and > so user text cannot become a mention, link or <!channel>."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def _text_filter(value: object, limit: int = 2900) -> _Json:
+    """Escaped mrkdwn as a JSON string, cut to ``limit`` characters (after escaping)."""
+    return _Json(json.dumps(_truncate(escape_mrkdwn(value), limit), ensure_ascii=False))
+
+
+def _plain_filter(value: object, limit: int = 2900) -> _Json:
+    """Plain text (Slack does not parse it) as a JSON string, cut to ``limit``."""
+    return _Json(json.dumps(_truncate(str(value), limit), ensure_ascii=False))
+
+
+def _json_filter(value: object) -> _Json:
+    """Any JSON-able value (numbers, ids, lists) as a JSON literal."""
+    return _Json(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _finalize(value: object) -> object:
+    if isinstance(value, _Json):
+        return value
+    raise UnfilteredValueError(
+        f"template printed {value!r} without a filter (use |text, |plain or |json)"
+    )
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered message: fallback text and Block Kit blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for chat.postMessage / respond()."""
+        return {"text": self.text, "blocks": self.blocks}
+
+
+class Renderer:
+    """Renders templates/NAME.json.j2 with plain result objects into a Message."""
+
+    def __init__(self, template_dir: Path = TEMPLATE_DIR) -> None:
+        self._env = Environment(
+            loader=FileSystemLoader(str(template_dir)),
+            undefined=StrictUndefined,
+            autoescape=False,  # noqa: S701 - output is JSON; values go through |text/|plain/|json
+            finalize=_finalize,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self._env.filters["text"] = _text_filter
+        self._env.filters["plain"] = _plain_filter
+        self._env.filters["json"] = _json_filter
+        self._template_dir = template_dir
+
+    def template_names(self) -> list[str]:
+        """Every message template there is (without the .json.j2 ending)."""
+        return sorted(p.name.removesuffix(".json.j2") for p in self._template_dir.glob("*.json.j2"))
+
+    def render(self, name: str, **context: Any) -> Message:
+        """Render one template; raises ValueError if it does not produce valid JSON."""
+        raw = self._env.get_template(f"{name}.json.j2").render(**context)
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"template {name} produced invalid JSON: {exc}") from exc
+        blocks = [b for b in data.get("blocks", []) if b]
+        return Message(text=str(data.get("text", "")), blocks=blocks)

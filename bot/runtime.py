@@ -1,0 +1,147 @@
+"""The one factory that builds every long-lived client at start-up and closes them on exit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+import httpx
+import psycopg
+from psycopg_pool import PoolTimeout
+from redis.asyncio import Redis
+
+from bot.cache import build_redis
+from bot.db import Database
+from bot.embedded import EmbeddedPostgres, EmbeddedRedis
+from bot.health import HealthCheck
+from bot.metrics import Metrics
+from bot.render import Renderer
+from bot.secrets import Redactor
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MIGRATION_RETRY_S = 10.0
+
+
+@dataclass
+class Runtime:
+    """Everything a handler, job or CLI command needs, built once and passed in."""
+
+    settings: Settings
+    db: Database
+    redis: Redis
+    http: httpx.AsyncClient
+    renderer: Renderer
+    metrics: Metrics
+    health: HealthCheck
+    database_url: str
+    redis_url: str
+    _embedded: list[EmbeddedPostgres | EmbeddedRedis] = field(default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    migrated: asyncio.Event = field(default_factory=asyncio.Event)
+    redactor: Redactor = field(default_factory=Redactor)
+
+    async def record_error(self, error_id: str, source: str, summary: str) -> None:
+        """Remember a failure for /health (redacted); never raises, even with the database down."""
+        try:
+            await self.db.record_error(error_id, source, self.redactor.redact(summary))
+        except (PoolTimeout, psycopg.Error) as exc:
+            log.warning("could not record error %s: %s", error_id, type(exc).__name__)
+
+    async def close(self) -> None:
+        """Close clients, stop background tasks and embedded servers."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.http.aclose()
+        await self.redis.aclose()
+        await self.db.close()
+        for server in reversed(self._embedded):
+            await asyncio.to_thread(server.stop)
+
+    async def readiness(self, timeout_s: float = 2.0) -> dict[str, str]:
+        """'ok' or the reason, for the database and the cache (for /readyz)."""
+
+        async def database() -> str:
+            async with self.db.connection(timeout_s) as conn:
+                await conn.execute("SELECT 1")
+            return "ok"
+
+        async def cache() -> str:
+            await self.redis.ping()
+            return "ok"
+
+        out: dict[str, str] = {}
+        for name, check in (("database", database), ("cache", cache)):
+            try:
+                out[name] = await asyncio.wait_for(check(), timeout_s)
+            except (TimeoutError, PoolTimeout, psycopg.Error, OSError) as exc:
+                out[name] = f"unavailable: {type(exc).__name__}"
+            except Exception as exc:  # redis raises its own tree; any failure means not ready
+                out[name] = f"unavailable: {type(exc).__name__}"
+        return out
+
+
+async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
+    """Start embedded servers if needed, open the pool and the cache client, migrate."""
+    embedded: list[EmbeddedPostgres | EmbeddedRedis] = []
+    if settings.database_url is not None:
+        database_url = settings.database_url.reveal()
+    else:
+        pg = EmbeddedPostgres(settings.data_dir)
+        database_url = await asyncio.to_thread(pg.start)
+        embedded.append(pg)
+    if settings.redis_url is not None:
+        redis_url = settings.redis_url.reveal()
+    else:
+        rd = EmbeddedRedis(settings.data_dir)
+        redis_url = await asyncio.to_thread(rd.start)
+        embedded.append(rd)
+
+    db = Database(database_url, connect_timeout_s=settings.probe_timeout_s)
+    await db.open()
+    redis = build_redis(redis_url, timeout_s=settings.probe_timeout_s)
+    http = httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.probe_timeout_s),
+        follow_redirects=False,
+        headers={"user-agent": "aisi-bot/0.1"},
+    )
+    from bot.health_probes import build_health_check
+
+    runtime = Runtime(
+        settings=settings,
+        db=db,
+        redis=redis,
+        http=http,
+        renderer=Renderer(),
+        metrics=Metrics(),
+        health=HealthCheck([], probe_timeout_s=1, deadline_s=1),
+        database_url=database_url,
+        redis_url=redis_url,
+        _embedded=embedded,
+        redactor=Redactor(settings.secret_values()),
+    )
+    runtime.health = build_health_check(runtime)
+    if migrate:
+        runtime._tasks.append(asyncio.create_task(_migrate_until_done(runtime)))
+    return runtime
+
+
+async def _migrate_until_done(runtime: Runtime) -> None:
+    """Apply migrations; while the database is down, retry every few seconds."""
+    while True:
+        try:
+            applied = await runtime.db.migrate()
+        except (PoolTimeout, psycopg.OperationalError) as exc:
+            log.warning("database not reachable for migrations (%s); retrying", type(exc).__name__)
+            await asyncio.sleep(MIGRATION_RETRY_S)
+            continue
+        if applied:
+            log.info("database schema up to date (applied %s)", ", ".join(applied))
+        runtime.migrated.set()
+        return

@@ -1,0 +1,57 @@
+"""`aisi-bot serve`: HTTP mode, Socket Mode, or local mode when there are no Slack credentials."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+from bot.app import build_bolt_app, build_slack_client, build_web_app, start_site
+from bot.runtime import start_runtime
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int:
+    """Run the bot until SIGINT/SIGTERM (or ``stop``); returns the exit code."""
+    if settings.slack_mode == "local":
+        from bot.local_mode import run_local_mode
+
+        return await run_local_mode(settings)
+    stop = stop or asyncio.Event()
+    _stop_on_signals(stop)
+    runtime = await start_runtime(settings)
+    client = build_slack_client(runtime)
+    bolt = build_bolt_app(runtime, client)
+    mode = settings.slack_mode
+    runner, port = await start_site(
+        build_web_app(runtime, bolt if mode == "http" else None), settings.host, settings.port
+    )
+    socket_handler: AsyncSocketModeHandler | None = None
+    try:
+        if mode == "socket":
+            app_token = settings.secret("SLACK_APP_TOKEN")
+            assert app_token is not None
+            socket_handler = AsyncSocketModeHandler(bolt, app_token.reveal(), web_client=client)
+            await socket_handler.connect_async()  # type: ignore[no-untyped-call]
+            log.info("Socket Mode connected")
+        log.info("aisi-bot serving in %s mode on port %d", mode, port)
+        await stop.wait()
+    finally:
+        log.info("shutting down")
+        if socket_handler is not None:
+            await socket_handler.close_async()  # type: ignore[no-untyped-call]
+        await runner.cleanup()
+        await runtime.close()
+    return 0

@@ -1,0 +1,293 @@
+"""Settings: secrets and connections from the environment, the rest from config/*.toml.
+
+Every value is validated at start-up; a bad one raises ``ConfigError`` naming the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.config_values import (
+    as_bool,
+    as_choice,
+    as_cron,
+    as_float,
+    as_int,
+    as_str_list,
+    as_timezone,
+    as_url,
+    as_user_ids,
+)
+from bot.errors import ConfigError
+from bot.secrets import Secret
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_DIR = REPO_ROOT / "config"
+
+SECRET_ENV = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GOOGLE_AI_API_KEY",
+    "REPLICATE_API_TOKEN",
+    "ARTIFICIAL_ANALYSIS_API_KEY",
+    "VERCEL_DEPLOY_HOOK_URL",
+    "VERCEL_TOKEN",
+)
+LEGACY_AA_ENV = "artificialanalysis_API_TOKEN"
+
+URL_DEFAULTS: dict[str, str] = {
+    "SLACK_API_URL": "https://slack.com/api/",
+    "APP_BASE_URL": "https://ai-server-information.vercel.app",
+    "OPENAI_BASE_URL": "https://api.openai.com/v1",
+    "ANTHROPIC_BASE_URL": "https://api.anthropic.com",
+    "GOOGLE_AI_BASE_URL": "https://generativelanguage.googleapis.com",
+    "REPLICATE_BASE_URL": "https://api.replicate.com",
+    "ARTIFICIAL_ANALYSIS_BASE_URL": "https://artificialanalysis.ai",
+    "GITHUB_BACKUP_URL": (
+        "https://raw.githubusercontent.com/ksy2728/AI-GO/master/public/data/aa-models.json"
+    ),
+    "VERCEL_API_URL": "https://api.vercel.com",
+}
+
+
+@dataclass(frozen=True)
+class StatusPageConfig:
+    """One vendor status page: its API URL, its format and the page people open."""
+
+    name: str
+    kind: str
+    url: str
+    page_url: str
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot is configured with. Secrets are ``Secret`` and never print."""
+
+    secrets: Mapping[str, Secret]
+    database_url: Secret | None
+    redis_url: Secret | None
+    urls: Mapping[str, str]
+    port: int = 3000
+    host: str = "0.0.0.0"  # noqa: S104 - HTTP mode must be reachable by Slack
+    data_dir: Path = field(default_factory=lambda: default_data_dir({}))
+    log_level: str = "INFO"
+    log_format: str = "text"
+    channel: str = "#ai-monitoring"
+    timezone: str = "Asia/Seoul"
+    daily_report_cron: str = "0 9 * * *"
+    source_check_minutes: int = 30
+    probe_timeout_s: float = 5.0
+    health_deadline_s: float = 8.0
+    operators: tuple[str, ...] = ()
+    level2_primary: tuple[str, ...] = ()
+    level2_backup: tuple[str, ...] = ()
+    auto_escalate_minutes: int = 15
+    max_escalation_repeats: int = 3
+    sync_max_deactivate_share: float = 0.2
+    sync_min_active_models: int = 10
+    cache_key_prefixes: tuple[str, ...] = ()
+    status_pages: tuple[StatusPageConfig, ...] = ()
+    local_mode_forced: bool = False
+
+    def secret(self, name: str) -> Secret | None:
+        """A secret by its environment name, or None when unset."""
+        value = self.secrets.get(name)
+        return value if value else None
+
+    @property
+    def slack_mode(self) -> str:
+        """'socket', 'http' or 'local', from which Slack credentials exist."""
+        if self.local_mode_forced:
+            return "local"
+        if self.secret("SLACK_APP_TOKEN") and self.secret("SLACK_BOT_TOKEN"):
+            return "socket"
+        if self.secret("SLACK_BOT_TOKEN") and self.secret("SLACK_SIGNING_SECRET"):
+            return "http"
+        return "local"
+
+    def secret_values(self) -> list[str]:
+        """Every secret's real value, for the log redactor."""
+        values = [s.reveal() for s in self.secrets.values() if s]
+        values += [s.reveal() for s in (self.database_url, self.redis_url) if s]
+        return values
+
+
+def default_data_dir(env: Mapping[str, str]) -> Path:
+    """BOT_DATA_DIR, else $XDG_DATA_HOME/aisi-bot, else ~/.local/share/aisi-bot."""
+    home = env.get("HOME") or str(Path.home())
+    base = env.get("XDG_DATA_HOME") or str(Path(home) / ".local" / "share")
+    return Path(base) / "aisi-bot"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML ({exc})") from None
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_config_files(config_dir: Path) -> dict[str, Any]:
+    """settings.toml, then local.toml (untracked overrides) on top."""
+    if not config_dir.is_dir():
+        raise ConfigError("BOT_CONFIG_DIR", f"{config_dir} is not a directory")
+    data: dict[str, Any] = {}
+    for name in ("settings.toml", "local.toml"):
+        path = config_dir / name
+        if path.exists():
+            data = _merge(data, _read_toml(path))
+    return data
+
+
+def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(name, "must be a table")
+    return value
+
+
+def _status_pages(data: Mapping[str, Any]) -> tuple[StatusPageConfig, ...]:
+    raw = data.get("status_pages", [])
+    if not isinstance(raw, list):
+        raise ConfigError("status_pages", "must be an array of tables")
+    pages = []
+    for index, item in enumerate(raw):
+        key = f"status_pages[{index}]"
+        if not isinstance(item, Mapping):
+            raise ConfigError(key, "must be a table")
+        kind = as_choice(f"{key}.kind", item.get("kind"), ("statuspage", "neon", "google_cloud"))
+        name = item.get("name")
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"{key}.name", "must be a non-empty string")
+        pages.append(
+            StatusPageConfig(
+                name=name,
+                kind=kind,
+                url=as_url(f"{key}.url", item.get("url")),
+                page_url=as_url(f"{key}.page_url", item.get("page_url", item.get("url"))),
+                contact=str(item.get("contact", "")),
+            )
+        )
+    return tuple(pages)
+
+
+def load_settings(env: Mapping[str, str] | None = None, config_dir: Path | None = None) -> Settings:
+    """Build and validate settings from the environment and config files."""
+    env = dict(os.environ) if env is None else dict(env)
+    config_dir = Path(env.get("BOT_CONFIG_DIR", "")) if env.get("BOT_CONFIG_DIR") else None
+    data = load_config_files(config_dir or DEFAULT_CONFIG_DIR)
+
+    secrets = {name: Secret(env[name]) for name in SECRET_ENV if env.get(name)}
+    if "ARTIFICIAL_ANALYSIS_API_KEY" not in secrets and env.get(LEGACY_AA_ENV):
+        secrets["ARTIFICIAL_ANALYSIS_API_KEY"] = Secret(env[LEGACY_AA_ENV])
+    if "VERCEL_DEPLOY_HOOK_URL" in secrets:
+        as_url("VERCEL_DEPLOY_HOOK_URL", secrets["VERCEL_DEPLOY_HOOK_URL"].reveal(), quiet=True)
+
+    file_urls = _section(data, "urls")
+    urls = {}
+    for name, default in URL_DEFAULTS.items():
+        raw = env.get(name) or file_urls.get(name) or default
+        urls[name] = as_url(name, raw)
+    if not urls["SLACK_API_URL"].endswith("/"):
+        urls["SLACK_API_URL"] += "/"
+
+    database_url = _connection_url("DATABASE_URL", env, ("postgres", "postgresql"))
+    redis_url = _connection_url("REDIS_URL", env, ("redis", "rediss", "unix"))
+
+    slack = _section(data, "slack")
+    schedule = _section(data, "schedule")
+    health = _section(data, "health")
+    auth = _section(data, "auth")
+    escalation = _section(data, "escalation")
+    sync = _section(data, "sync")
+    cache = _section(data, "cache")
+
+    probe_timeout = as_float(
+        "health.probe_timeout_seconds", health.get("probe_timeout_seconds", 5), 0.1, 60
+    )
+    deadline = as_float("health.deadline_seconds", health.get("deadline_seconds", 8), 0.2, 120)
+    if deadline < probe_timeout:
+        raise ConfigError(
+            "health.deadline_seconds", "must be at least health.probe_timeout_seconds"
+        )
+    channel = str(slack.get("channel", "#ai-monitoring"))
+    if not channel or any(c.isspace() for c in channel):
+        raise ConfigError(
+            "slack.channel", f"must be a channel name or id without spaces (got {channel!r})"
+        )
+
+    return Settings(
+        secrets=secrets,
+        database_url=database_url,
+        redis_url=redis_url,
+        urls=urls,
+        port=as_int("PORT", env.get("PORT", "3000"), 0, 65535),
+        host=env.get("HOST", "0.0.0.0"),  # noqa: S104 - Slack must reach HTTP mode
+        data_dir=Path(env["BOT_DATA_DIR"]) if env.get("BOT_DATA_DIR") else default_data_dir(env),
+        log_level=as_choice(
+            "LOG_LEVEL", env.get("LOG_LEVEL", "INFO").upper(), ("DEBUG", "INFO", "WARNING", "ERROR")
+        ),
+        log_format=as_choice("LOG_FORMAT", env.get("LOG_FORMAT", "text").lower(), ("text", "json")),
+        channel=channel,
+        timezone=as_timezone("schedule.timezone", schedule.get("timezone", "Asia/Seoul")),
+        daily_report_cron=as_cron(
+            "schedule.daily_report", schedule.get("daily_report", "0 9 * * *")
+        ),
+        source_check_minutes=as_int(
+            "schedule.source_check_minutes", schedule.get("source_check_minutes", 30), 1, 1440
+        ),
+        probe_timeout_s=probe_timeout,
+        health_deadline_s=deadline,
+        operators=as_user_ids("auth.operators", auth.get("operators", [])),
+        level2_primary=as_user_ids(
+            "escalation.level2_primary", escalation.get("level2_primary", [])
+        ),
+        level2_backup=as_user_ids("escalation.level2_backup", escalation.get("level2_backup", [])),
+        auto_escalate_minutes=as_int(
+            "escalation.auto_escalate_minutes", escalation.get("auto_escalate_minutes", 15), 1, 1440
+        ),
+        max_escalation_repeats=as_int(
+            "escalation.max_repeats", escalation.get("max_repeats", 3), 0, 20
+        ),
+        sync_max_deactivate_share=as_float(
+            "sync.max_deactivate_share", sync.get("max_deactivate_share", 0.2), 0.0, 1.0
+        ),
+        sync_min_active_models=as_int(
+            "sync.min_active_models", sync.get("min_active_models", 10), 0, 1_000_000
+        ),
+        cache_key_prefixes=as_str_list("cache.app_key_prefixes", cache.get("app_key_prefixes", [])),
+        status_pages=_status_pages(data),
+        local_mode_forced=as_bool("AISI_LOCAL_MODE", env.get("AISI_LOCAL_MODE", "false")),
+    )
+
+
+def _connection_url(name: str, env: Mapping[str, str], schemes: tuple[str, ...]) -> Secret | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    scheme = raw.split("://", 1)[0].lower() if "://" in raw else ""
+    if scheme not in schemes:
+        raise ConfigError(
+            name, f"must be a URL starting with one of {', '.join(s + '://' for s in schemes)}"
+        )
+    return Secret(raw)

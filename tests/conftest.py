@@ -1,0 +1,160 @@
+"""Shared fixtures: real PostgreSQL and Redis, the local Slack server, a running bot."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from redis import Redis as SyncRedis
+
+from bot.db import Database
+from bot.local_slack.server import LocalSlack
+from tests.harness import BotUnderTest, start_bot_in_process
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(os.environ.get("AISI_FIXTURES_DIR", REPO.parent / "shared" / "fixtures" / "ai-go"))
+
+BOT_TOKEN = "xoxb-test-" + "0" * 24
+SIGNING_SECRET = "test-signing-secret-" + "s" * 12
+
+_embedded: dict[str, Any] = {}
+
+# slack_sdk's clients honour HTTP(S)_PROXY even for 127.0.0.1 and ignore NO_PROXY; every
+# test talks to loopback only, so a proxy in the environment must not capture that traffic.
+for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+    os.environ.pop(_name, None)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop the embedded servers if this run started them."""
+    for server in _embedded.values():
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A PostgreSQL server URL: TEST_DATABASE_URL, else an embedded server for this run."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    from bot.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg"))
+    _embedded["pg"] = server
+    return server.start()
+
+
+@pytest.fixture(scope="session")
+def redis_base_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A Redis URL: TEST_REDIS_URL (its database number is ours to flush), else embedded."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        return url
+    from bot.embedded import EmbeddedRedis
+
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    _embedded["redis"] = server
+    return server.start()
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="module")
+def module_database_url(pg_admin_url: str) -> Iterator[str]:
+    """A fresh database for this test module, migrated, dropped afterwards."""
+    name = f"aisi_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(pg_admin_url, name)
+
+    async def migrate() -> None:
+        db = Database(url)
+        await db.open()
+        try:
+            await db.migrate()
+        finally:
+            await db.close()
+
+    asyncio.run(migrate())
+    yield url
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(module_database_url: str) -> str:
+    """The module's database with every table emptied before the test."""
+    with psycopg.connect(module_database_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables"
+            " WHERE schemaname IN ('public', 'chatops') AND tablename <> 'schema_migrations'"
+        ).fetchall()
+        if rows:
+            conn.execute("TRUNCATE " + ", ".join(r[0] for r in rows) + " CASCADE")
+    return module_database_url
+
+
+@pytest.fixture
+def redis_url(redis_base_url: str) -> str:
+    """Our own Redis database, flushed before the test (tests may FLUSHDB their own db)."""
+    url = redis_base_url
+    if url.startswith("redis://") and url.rstrip("/").count("/") == 2:
+        url = url.rstrip("/") + "/" + os.environ.get("TEST_REDIS_DB", "13")
+    client = SyncRedis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+    return url
+
+
+@pytest.fixture
+async def local_slack() -> AsyncIterator[LocalSlack]:
+    """The local Slack Web API server, on an ephemeral port."""
+    server = LocalSlack(bot_token=BOT_TOKEN, app_token="xapp-test-" + "1" * 20)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def bot_env(
+    database_url: str, redis_url: str, local_slack: LocalSlack, tmp_path: Path
+) -> dict[str, str]:
+    """Environment for a bot in HTTP mode against the local Slack server and test stores."""
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": local_slack.api_url,
+        "BOT_DATA_DIR": str(tmp_path / "data"),
+        "APP_BASE_URL": "http://127.0.0.1:9/",
+        "PORT": "0",
+        "HOST": "127.0.0.1",
+        "LOG_LEVEL": "INFO",
+    }
+
+
+@pytest.fixture
+async def bot(bot_env: dict[str, str]) -> AsyncIterator[BotUnderTest]:
+    """The bot running in this process in HTTP mode (real aiohttp server, real stores)."""
+    async with start_bot_in_process(bot_env) as running:
+        yield running
+
+
+@pytest.fixture
+def canary() -> str:
+    """A unique secret-looking value to search for in everything the bot emits."""
+    return "canary-" + secrets.token_hex(12)

@@ -1,0 +1,125 @@
+"""Running the bot for tests: in this process (real aiohttp server) or as a real subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from bot.app import build_bolt_app, build_slack_client, build_web_app, start_site
+from bot.local_slack.sender import SlackRequestSender
+from bot.runtime import Runtime, start_runtime
+from bot.settings import load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+LISTENING = re.compile(r"listening on http://[\d.]+:(\d+)")
+
+
+@dataclass
+class BotUnderTest:
+    """A running bot: its base URL, its runtime (in-process only) and a signed sender."""
+
+    url: str
+    sender: SlackRequestSender
+    session: aiohttp.ClientSession
+    runtime: Runtime | None = None
+    output: list[str] = field(default_factory=list)
+
+    async def get(self, path: str) -> tuple[int, str]:
+        """GET a path of the bot's HTTP server."""
+        async with self.session.get(self.url + path) as resp:
+            return resp.status, await resp.text()
+
+
+@asynccontextmanager
+async def start_bot_in_process(
+    env: Mapping[str, str], *, wait_migrated: bool = True
+) -> AsyncIterator[BotUnderTest]:
+    """Build the bot as `serve` does (HTTP mode) and serve it on an ephemeral port."""
+    settings = load_settings(env)
+    runtime = await start_runtime(settings)
+    if wait_migrated:
+        await asyncio.wait_for(runtime.migrated.wait(), 30)
+    bolt = build_bolt_app(runtime, build_slack_client(runtime))
+    runner: web.AppRunner | None = None
+    try:
+        runner, port = await start_site(build_web_app(runtime, bolt), "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as session:
+            sender = SlackRequestSender(session, url + "/slack/events", env["SLACK_SIGNING_SECRET"])
+            yield BotUnderTest(url=url, sender=sender, session=session, runtime=runtime)
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        await runtime.close()
+
+
+async def _read_lines(
+    stream: asyncio.StreamReader, sink: list[str], seen: asyncio.Queue[str]
+) -> None:
+    while line := await stream.readline():
+        text = line.decode(errors="replace")
+        sink.append(text)
+        await seen.put(text)
+
+
+@asynccontextmanager
+async def start_bot_process(
+    env: Mapping[str, str], *args: str, timeout_s: float = 60.0
+) -> AsyncIterator[BotUnderTest]:
+    """Run `aisi-bot serve` as a real process; yields once it logs its listening port."""
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "REDIS_"))
+    }
+    full_env.update(env)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "serve",
+        *args,
+        cwd=REPO,
+        env=full_env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert proc.stdout is not None
+    output: list[str] = []
+    seen: asyncio.Queue[str] = asyncio.Queue()
+    reader = asyncio.create_task(_read_lines(proc.stdout, output, seen))
+    try:
+        port = await asyncio.wait_for(_wait_for_port(seen), timeout_s)
+        url = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as session:
+            sender = SlackRequestSender(
+                session, url + "/slack/events", env.get("SLACK_SIGNING_SECRET", "")
+            )
+            yield BotUnderTest(url=url, sender=sender, session=session, output=output)
+    except TimeoutError:
+        raise AssertionError("bot did not start; output:\n" + "".join(output)) from None
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), 20)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+        await reader
+
+
+async def _wait_for_port(seen: asyncio.Queue[str]) -> int:
+    while True:
+        line = await seen.get()
+        match = LISTENING.search(line)
+        if match:
+            return int(match.group(1))

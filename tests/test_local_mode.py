@@ -1,0 +1,63 @@
+"""Local mode: no Slack credentials, a terminal session driving the real Bolt app."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+from tests.harness import REPO
+
+
+async def _run_local(env: dict[str, str], script: str, timeout_s: float = 120) -> tuple[int, str]:
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "REDIS_"))
+    }
+    full_env.update(env)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "serve",
+        cwd=REPO,
+        env=full_env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(script.encode()), timeout_s)
+    return proc.returncode or 0, out.decode() + "\n[stderr]\n" + err.decode()
+
+
+def _local_env(bot_env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in bot_env.items() if not k.startswith("SLACK_") and k != "PORT"}
+
+
+async def test_local_mode_health_shows_database_and_cache_ok(bot_env: dict[str, str]) -> None:
+    """Typing /health in local mode shows the database and the cache OK with latencies."""
+    code, out = await _run_local(_local_env(bot_env), "/health\nquit\n")
+    assert code == 0, out
+    assert "local mode" in out
+    assert "Health" in out
+    assert "✅ *Database* — 0 active models" in out, out
+    assert "✅ *Cache (Redis)* — PONG" in out, out
+    assert " ms" in out
+
+
+async def test_local_mode_answers_usage_and_unknown_input(bot_env: dict[str, str]) -> None:
+    """Bad arguments get the usage text; unknown input gets help; end of input exits cleanly."""
+    code, out = await _run_local(_local_env(bot_env), "/health nonsense\nwhat\npress Nothing\n")
+    assert code == 0, out
+    assert "Usage: `/health [keys|db|cache|app|vendors]`" in out
+    assert "Unknown input 'what'" in out
+    assert "No button called 'Nothing'" in out
+
+
+async def test_local_mode_with_embedded_stores(tmp_path: object) -> None:
+    """With DATABASE_URL and REDIS_URL unset, local mode starts embedded PostgreSQL and Redis."""
+    env = {"BOT_DATA_DIR": str(tmp_path), "APP_BASE_URL": "http://127.0.0.1:9/"}
+    code, out = await _run_local(env, "/health db\n/health cache\nquit\n", timeout_s=180)
+    assert code == 0, out
+    assert "Starting the embedded database and cache" in out
+    assert "✅ *Database* — " in out, out
+    assert "✅ *Cache (Redis)* — PONG" in out, out

@@ -1,0 +1,92 @@
+"""Every template renders valid Block Kit within Slack's limits, with hostile and long input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from slack_sdk.models.blocks import Block
+
+from bot.health import HealthGroup, HealthReport
+from bot.local_slack.validation import validate_blocks
+from bot.probes.base import ProbeResult, ProbeState
+from bot.render import Renderer, UnfilteredValueError
+
+LONG = "Ünïcödé ✓ 模型 — <!channel> & <https://evil|click> " * 200
+
+
+def _report(state: ProbeState, detail: str, groups: int = 6, per_group: int = 6) -> HealthReport:
+    keys = ["keys", "db", "cache", "app", "vendors", "ops"][:groups]
+    built = []
+    for key in keys:
+        results = tuple(
+            ProbeResult(f"Probe {key} {i} 🚀", key, state, 1234.5, detail) for i in range(per_group)
+        )
+        built.append(HealthGroup(key, key.title(), state, results))
+    unknown = tuple(r.name for g in built for r in g.results) if state is ProbeState.UNKNOWN else ()
+    return HealthReport(state, tuple(built), datetime.now(UTC), 4321.0, None, unknown)
+
+
+SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
+    "health_report": [
+        lambda: {"report": _report(ProbeState.OK, "fine")},
+        lambda: {"report": _report(ProbeState.DEGRADED, LONG)},
+        lambda: {"report": _report(ProbeState.DOWN, "connection refused <@U123>")},
+        lambda: {"report": _report(ProbeState.UNKNOWN, LONG, groups=1, per_group=40)},
+    ],
+    "usage": [
+        lambda: {"problem": "", "usage": "Usage: `/health`"},
+        lambda: {"problem": LONG, "usage": LONG},
+    ],
+    "error": [
+        lambda: {"message": "Something went wrong.", "error_id": "ab12cd34"},
+        lambda: {"message": LONG, "error_id": None},
+    ],
+    "not_built": [lambda: {"command": "/sync"}, lambda: {"command": LONG}],
+    "home": [lambda: {"channel": "#ai-monitoring"}, lambda: {"channel": LONG}],
+}
+
+
+def _check(blocks: list[dict[str, Any]], limit: int = 50) -> None:
+    assert validate_blocks(blocks, limit=limit) == []
+    for block in blocks:
+        parsed = Block.parse(block)
+        assert parsed is not None
+        parsed.validate_json()
+
+
+def test_every_template_has_samples() -> None:
+    """Each template under templates/ is exercised by this file."""
+    assert set(Renderer().template_names()) == set(SAMPLES)
+
+
+@pytest.mark.parametrize(
+    ("name", "make"), [(name, make) for name, makes in SAMPLES.items() for make in makes]
+)
+def test_template_renders_within_block_kit_limits(
+    name: str, make: Callable[[], dict[str, Any]]
+) -> None:
+    """The rendered message parses with slack_sdk's block models and breaks no limit."""
+    message = Renderer().render(name, **make())
+    assert message.text
+    assert len(message.text) <= 40_000
+    _check(message.blocks, limit=100 if name == "home" else 50)
+
+
+def test_user_text_cannot_mention_or_link() -> None:
+    """<!channel>, <@U…> and <url|label> in values are escaped in every text field."""
+    message = Renderer().render("usage", problem="<!channel> <@U1> <https://x|y> & co", usage="u")
+    rendered = str(message.blocks) + message.text
+    assert (
+        "<!channel>" not in rendered and "<@U1>" not in rendered and "<https://x|y>" not in rendered
+    )
+    assert "&lt;!channel&gt;" in rendered and "&amp; co" in rendered
+
+
+def test_printing_a_value_without_a_filter_fails(tmp_path: Any) -> None:
+    """A template that prints a bare value is rejected, so nothing reaches Slack unescaped."""
+    (tmp_path / "bad.json.j2").write_text('{"text": "{{ who }}", "blocks": []}')
+    with pytest.raises(UnfilteredValueError):
+        Renderer(tmp_path).render("bad", who="<!channel>")
