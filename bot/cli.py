@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
 from enum import Enum
 from typing import Any
+
+import psycopg
+from psycopg_pool import PoolTimeout
 
 from bot.errors import ConfigError
 from bot.health import GROUP_TITLES
@@ -24,7 +28,7 @@ from bot.secrets import Redactor
 from bot.settings import Settings, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-NOT_BUILT = ("keys", "sync", "recover", "report", "jobs")
+NOT_BUILT = ("sync", "recover", "report", "jobs")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
         "component", nargs="?", choices=list(GROUP_TITLES), help="one component only"
     )
     health.add_argument("--json", action="store_true", help="machine-readable output")
+    keys = sub.add_parser("keys", help="check every provider key (masked)")
+    keys.add_argument("--json", action="store_true", help="machine-readable output")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply the bot's schema migrations")
@@ -59,19 +65,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def _health(runtime: Runtime, component: str | None, as_json: bool) -> int:
-    if component is not None and component not in runtime.health.components:
-        print(
-            f"aisi-bot health: no probes for component {component!r} in this version",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+async def _report(runtime: Runtime, component: str | None, template: str, as_json: bool) -> int:
+    """Run the check (or one component) and print it as Slack would show it, or as JSON."""
     report = await runtime.health.run(component)
     if as_json:
         print(json.dumps(_plain(report), ensure_ascii=False, indent=2, default=str))
     else:
-        print(message_to_text(runtime.renderer.render("health_report", report=report).as_kwargs()))
+        print(message_to_text(runtime.renderer.render(template, report=report).as_kwargs()))
     return EXIT_OK if report.state is ProbeState.OK else EXIT_FAILED
+
+
+async def _migrate_quietly(runtime: Runtime) -> None:
+    """Bring the schema up to date if the database answers; the probes report if it does not."""
+    with contextlib.suppress(PoolTimeout, psycopg.Error):
+        await runtime.db.migrate()
 
 
 async def _db_upgrade(runtime: Runtime) -> int:
@@ -88,7 +95,10 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     runtime = await start_runtime(settings, migrate=False)
     try:
         if args.command == "health":
-            return await _health(runtime, args.component, args.json)
+            await _migrate_quietly(runtime)
+            return await _report(runtime, args.component, "health_report", args.json)
+        if args.command == "keys":
+            return await _report(runtime, "keys", "keys_report", args.json)
         return await _db_upgrade(runtime)
     finally:
         await runtime.close()

@@ -75,6 +75,19 @@ def parse_health_args(text: str, components: Sequence[str]) -> str | None:
     return words[0].lower()
 
 
+KEYS_USAGE = "Usage: `/keys` — checks every provider key without spending tokens; only you see it."
+
+
+def parse_keys_args(text: str) -> None:
+    """/keys takes no arguments (``help`` shows the usage)."""
+    words = text.split()
+    if not words:
+        return
+    if words == ["help"] or words[0] in ("-h", "--help"):
+        raise UsageError("", KEYS_USAGE)
+    raise UsageError(f"`/keys` takes no arguments (got `{' '.join(words)}`).", KEYS_USAGE)
+
+
 class HealthCheck:
     """Runs the probes it was given and folds them into a HealthReport."""
 

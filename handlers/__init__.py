@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.runtime import Runtime
-from handlers import errors, health, home, placeholders
+from handlers import errors, health, home, keys, placeholders
 
 
 def register(app: AsyncApp, runtime: Runtime) -> set[str]:
@@ -14,5 +14,6 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
     home.register(app, runtime)
     commands: set[str] = set()
     commands |= health.register(app, runtime)
+    commands |= keys.register(app, runtime)
     commands |= placeholders.register(app, runtime)
     return commands

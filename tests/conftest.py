@@ -128,6 +128,29 @@ async def local_slack() -> AsyncIterator[LocalSlack]:
     await server.stop()
 
 
+LOOPBACK_CLOSED = "http://127.0.0.1:9"
+
+STATUS_PAGE_PATHS = (
+    ("OpenAI", "statuspage", "/openai/api/v2/summary.json"),
+    ("Anthropic", "statuspage", "/anthropic/api/v2/summary.json"),
+    ("Vercel", "statuspage", "/vercel/api/v2/summary.json"),
+    ("Neon", "neon", "/neon/api/v1/summary"),
+    ("Google Cloud", "google_cloud", "/gcp/incidents.json"),
+)
+
+
+def write_test_config(folder: Path, status_base: str = LOOPBACK_CLOSED) -> Path:
+    """A config folder like the repo's, with every vendor status page on loopback."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "settings.toml").write_text((REPO / "config" / "settings.toml").read_text())
+    pages = [
+        f'[[status_pages]]\nname = "{name}"\nkind = "{kind}"\nurl = "{status_base}{path}"\n'
+        for name, kind, path in STATUS_PAGE_PATHS
+    ]
+    (folder / "local.toml").write_text("\n".join(pages))
+    return folder
+
+
 @pytest.fixture
 def bot_env(
     database_url: str, redis_url: str, local_slack: LocalSlack, tmp_path: Path
@@ -140,7 +163,8 @@ def bot_env(
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": local_slack.api_url,
         "BOT_DATA_DIR": str(tmp_path / "data"),
-        "APP_BASE_URL": "http://127.0.0.1:9/",
+        "APP_BASE_URL": LOOPBACK_CLOSED,
+        "BOT_CONFIG_DIR": str(write_test_config(tmp_path / "config")),
         "PORT": "0",
         "HOST": "127.0.0.1",
         "LOG_LEVEL": "INFO",

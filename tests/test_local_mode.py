@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from pathlib import Path
 
+from tests.conftest import LOOPBACK_CLOSED, write_test_config
 from tests.harness import REPO
 
 
@@ -53,9 +55,13 @@ async def test_local_mode_answers_usage_and_unknown_input(bot_env: dict[str, str
     assert "No button called 'Nothing'" in out
 
 
-async def test_local_mode_with_embedded_stores(tmp_path: object) -> None:
+async def test_local_mode_with_embedded_stores(tmp_path: Path) -> None:
     """With DATABASE_URL and REDIS_URL unset, local mode starts embedded PostgreSQL and Redis."""
-    env = {"BOT_DATA_DIR": str(tmp_path), "APP_BASE_URL": "http://127.0.0.1:9/"}
+    env = {
+        "BOT_DATA_DIR": str(tmp_path),
+        "APP_BASE_URL": LOOPBACK_CLOSED,
+        "BOT_CONFIG_DIR": str(write_test_config(tmp_path / "config")),
+    }
     code, out = await _run_local(env, "/health db\n/health cache\nquit\n", timeout_s=180)
     assert code == 0, out
     assert "Starting the embedded database and cache" in out

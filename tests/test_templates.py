@@ -29,6 +29,20 @@ def _report(state: ProbeState, detail: str, groups: int = 6, per_group: int = 6)
     return HealthReport(state, tuple(built), datetime.now(UTC), 4321.0, None, unknown)
 
 
+def _keys_report(
+    status: str, key: str, latency: float | None, detail: str, **facts: Any
+) -> HealthReport:
+    state = {"valid": ProbeState.OK, "rate_limited": ProbeState.DEGRADED}.get(
+        status, ProbeState.DOWN
+    )
+    results = tuple(
+        ProbeResult(name, "keys", state, latency, detail, status, {"key": key, **facts})
+        for name in ("OpenAI", "Anthropic", "Google AI", "Replicate", "Artificial Analysis")
+    )
+    group = HealthGroup("keys", "Provider keys", state, results)
+    return HealthReport(state, (group,), datetime.now(UTC), 10.0, "keys")
+
+
 SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
     "health_report": [
         lambda: {"report": _report(ProbeState.OK, "fine")},
@@ -43,6 +57,12 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
     "error": [
         lambda: {"message": "Something went wrong.", "error_id": "ab12cd34"},
         lambda: {"message": LONG, "error_id": None},
+    ],
+    "keys_report": [
+        lambda: {"report": _keys_report("valid", "…abcd", 120.0, "key accepted")},
+        lambda: {"report": _keys_report("rate_limited", "…wxyz", 99.0, LONG, retry_after_s=7)},
+        lambda: {"report": _keys_report("missing", "(not set)", None, "no key configured")},
+        lambda: {"report": _keys_report("provider_down", "…1234", 5000.0, LONG)},
     ],
     "not_built": [lambda: {"command": "/sync"}, lambda: {"command": LONG}],
     "home": [lambda: {"channel": "#ai-monitoring"}, lambda: {"channel": LONG}],

@@ -3,20 +3,15 @@
 Each provider is asked for a cheap authenticated list (models, account). The key only
 ever travels in a request header, never in a URL, and never appears in a result: the
 detail line and facts carry ``mask_key(key)`` and provider messages are scrubbed.
-
-This module also holds the probes' shared HTTP plumbing (``http_get``, ``read_json``,
-``run_all``, ``short``) that ``vendors`` and ``app`` import.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import json
 import math
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -24,100 +19,21 @@ from functools import partial
 
 import httpx
 
-from bot.probes.base import ProbeFn, ProbeResult, ProbeState, run_with_deadline
+from bot.probes.base import ProbeFn, ProbeResult, ProbeState
 from bot.probes.cache_protocol import ResultCache, decode_cached, encode_cached
-
-Facts = dict[str, str | int | float | None]
+from bot.probes.http import DEFAULT_TIMEOUT_S, Facts, http_get, read_json, run_all, short
+from bot.secrets import mask
 
 GROUP = "keys"
-DEFAULT_TIMEOUT_S = 10.0
 AA_CACHE_TTL_S = 3600
 _TRANSIENT_CACHE_TTL_S = 300  # a failed AA check is retried after at most 5 min
-_BIG_BODY_BYTES = 256 * 1024  # larger JSON bodies are decoded off the event loop
-_MESSAGE_LIMIT = 200
-
-# ---------------------------------------------------------------- shared plumbing
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """One GET: the response, or a transport failure word ("timeout"/"unreachable")."""
-
-    response: httpx.Response | None
-    latency_ms: float
-    failure: str = ""
-    detail: str = ""
-
-
-def short(text: str, limit: int = _MESSAGE_LIMIT) -> str:
-    """One line, at most ``limit`` characters."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-async def http_get(
-    client: httpx.AsyncClient,
-    url: str,
-    *,
-    timeout_s: float,
-    headers: Mapping[str, str] | None = None,
-    params: Mapping[str, str] | None = None,
-) -> Fetched:
-    """GET ``url``, time it, and turn transport errors into words (never raises httpx)."""
-    started = time.perf_counter()
-
-    def elapsed() -> float:
-        return (time.perf_counter() - started) * 1000
-
-    try:
-        response = await client.get(url, headers=headers, params=params, timeout=timeout_s)
-    except httpx.TimeoutException:
-        return Fetched(None, elapsed(), "timeout", f"timeout after {timeout_s:g} s")
-    except (httpx.RequestError, httpx.InvalidURL) as exc:
-        # Request headers (where keys live) are never part of these messages.
-        reason = short(f"{type(exc).__name__}: {exc}".rstrip(": "), 120)
-        return Fetched(None, elapsed(), "unreachable", f"unreachable ({reason})")
-    return Fetched(response, elapsed())
-
-
-async def read_json(response: httpx.Response) -> object:
-    """The decoded JSON body; raises ValueError when the body is not JSON."""
-    content = response.content
-    if len(content) > _BIG_BODY_BYTES:
-        return await asyncio.to_thread(json.loads, content)
-    return json.loads(content)
-
-
-async def run_all(
-    probes: Sequence[tuple[str, str, ProbeFn]], timeout_s: float
-) -> list[ProbeResult]:
-    """Run probes concurrently, each under its own deadline; a crash becomes UNKNOWN."""
-    outcomes = await asyncio.gather(
-        *(run_with_deadline(name, group, fn, timeout_s) for name, group, fn in probes),
-        return_exceptions=True,
-    )
-    results: list[ProbeResult] = []
-    for (name, group, _), outcome in zip(probes, outcomes, strict=True):
-        if isinstance(outcome, ProbeResult):
-            results.append(outcome)
-        elif isinstance(outcome, Exception):
-            # Type only: an exception text may carry a URL with credentials.
-            detail = f"probe failed: {type(outcome).__name__}"
-            results.append(ProbeResult(name, group, ProbeState.UNKNOWN, None, detail, "error"))
-        else:
-            raise outcome
-    return results
-
 
 # ---------------------------------------------------------------- key checks
 
 
 def mask_key(key: str | None) -> str:
-    """'…' and the last 4 characters; short keys (< 8) are fully masked."""
-    if not key or not key.strip():
-        return "(not set)"
-    key = key.strip()
-    return "…****" if len(key) < 8 else "…" + key[-4:]
+    """'…' and the last 4 characters (short keys fully masked); one rule with bot.secrets."""
+    return mask(key.strip() if key else None)
 
 
 DEFAULT_BASE_URLS: dict[str, str] = {

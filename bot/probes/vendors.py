@@ -31,7 +31,7 @@ import httpx
 
 from bot.probes.base import ProbeFn, ProbeResult, ProbeState, worst
 from bot.probes.cache_protocol import ResultCache, decode_cached, encode_cached
-from bot.probes.keys import (
+from bot.probes.http import (
     DEFAULT_TIMEOUT_S,
     Facts,
     http_get,
