@@ -1,0 +1,317 @@
+"""The sync: sources concurrently, merge, validate, diff, guard, apply once, clear the cache."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import psycopg
+from psycopg_pool import PoolTimeout
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bot.app_cache import clear_prefixes
+from bot.db import Database
+from bot.errors import UsageError
+from bot.locks import RedisLocks
+from bot.sources.records import SourceResult, failed, skipped
+from bot.sync.merge import MergedModel, category, merge
+from bot.sync.plan import GuardDecision, SyncPlan, check_guard, plan_sync
+from bot.sync.store import apply_plan, finish_run, load_existing, start_run
+from bot.sync.validate import Violation
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "sync"
+LOCK_TTL_S = 300.0
+
+SYNC_USAGE = (
+    "Usage: `/sync [all|providers|openai|anthropic|google|replicate|aa|github|defaults]"
+    " [--dry-run] [--force]`\n"
+    "`--dry-run` shows the whole diff and writes nothing; `--force` applies a sync the drop"
+    " guard refused (it still only deactivates, never deletes)."
+)
+
+
+@dataclass(frozen=True)
+class SourceStep:
+    """One source the sync can ask: its name, the scope words that select it, how to fetch."""
+
+    name: str
+    scopes: frozenset[str]
+    fetch: Callable[[], Awaitable[SourceResult]]
+    fallback_for: str = ""  # run only when this other step did not succeed
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    """Parsed /sync arguments and who asked."""
+
+    scope: str
+    dry_run: bool
+    force: bool
+    trigger: str
+
+
+@dataclass
+class SyncReport:
+    """Everything the summary shows."""
+
+    request: SyncRequest
+    outcome: str = "running"  # applied | dry_run | refused | failed | busy | nothing_to_do
+    reason: str = ""
+    run_id: int | None = None
+    sources: list[tuple[str, SourceResult]] = field(default_factory=list)
+    plan: SyncPlan | None = None
+    guard: GuardDecision | None = None
+    violations: list[Violation] = field(default_factory=list)
+    rows_written: int = 0
+    cache_keys_cleared: int | None = None
+    duration_ms: float = 0.0
+    holder: str = ""
+
+
+ALL_SCOPES = (
+    "all",
+    "providers",
+    "openai",
+    "anthropic",
+    "google",
+    "replicate",
+    "aa",
+    "github",
+    "defaults",
+)
+
+
+def parse_sync_args(text: str) -> tuple[str, bool, bool]:
+    """(scope, dry_run, force) from the command text; anything unknown is a usage error."""
+    scope, dry_run, force = "", False, False
+    for word in text.split():
+        lowered = word.lower()
+        if lowered in ("help", "-h", "--help"):
+            raise UsageError("", SYNC_USAGE)
+        if lowered == "--dry-run":
+            dry_run = True
+        elif lowered == "--force":
+            force = True
+        elif lowered in ALL_SCOPES and not scope:
+            scope = lowered
+        else:
+            raise UsageError(f"Unknown argument `{word}`.", SYNC_USAGE)
+    return scope or "all", dry_run, force
+
+
+Progress = Callable[[str, SourceResult], Awaitable[None]]
+
+
+class SyncService:
+    """Runs syncs; one applying sync at a time across replicas."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        redis: Redis,
+        steps: Sequence[SourceStep],
+        cache_prefixes: Sequence[str],
+        max_deactivate_share: float,
+        min_active_models: int,
+        source_timeout_s: float = 60.0,
+    ) -> None:
+        self._db = db
+        self._redis = redis
+        self._locks = RedisLocks(redis)
+        self._steps = list(steps)
+        self._prefixes = list(cache_prefixes)
+        self._max_share = max_deactivate_share
+        self._min_active = min_active_models
+        self._source_timeout_s = source_timeout_s
+
+    def steps_for(self, scope: str) -> list[SourceStep]:
+        """The steps a scope selects."""
+        return [s for s in self._steps if scope == "all" or scope in s.scopes]
+
+    async def run(self, request: SyncRequest, progress: Progress | None = None) -> SyncReport:
+        """Run one sync; never raises for source, database or cache failures."""
+        started = time.perf_counter()
+        report = SyncReport(request)
+        lock = None
+        if not request.dry_run:
+            try:
+                lock = await self._locks.acquire(
+                    LOCK_NAME, holder=request.trigger, ttl_s=LOCK_TTL_S
+                )
+            except (RedisError, OSError) as exc:
+                return self._end(
+                    report,
+                    "failed",
+                    f"cache (Redis) unavailable for the sync lock: {type(exc).__name__}",
+                    started,
+                )
+            if lock is None:
+                holder = await self._locks.holder(LOCK_NAME)
+                report.holder = (
+                    f"{holder.holder} since {holder.since:%H:%M:%S} UTC"
+                    if holder
+                    else "another sync"
+                )
+                return self._end(
+                    report, "busy", f"a sync is already running ({report.holder})", started
+                )
+        try:
+            await self._run_locked(report, progress)
+        finally:
+            if lock is not None:
+                try:
+                    await self._locks.release(lock)
+                except (RedisError, OSError):
+                    log.warning("could not release the sync lock; it expires by itself")
+        return self._end(report, report.outcome, report.reason, started)
+
+    def _end(self, report: SyncReport, outcome: str, reason: str, started: float) -> SyncReport:
+        report.outcome, report.reason = outcome, reason
+        report.duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        return report
+
+    async def _fetch_all(
+        self, steps: list[SourceStep], report: SyncReport, progress: Progress | None
+    ) -> None:
+        async def one(step: SourceStep) -> None:
+            started = time.perf_counter()
+            try:
+                result = await asyncio.wait_for(step.fetch(), self._source_timeout_s)
+            except TimeoutError:
+                result = failed(step.name, f"timeout after {self._source_timeout_s:g} s", started)
+            report.sources.append((step.name, result))
+            if progress is not None:
+                await progress(step.name, result)
+
+        primary = [s for s in steps if not s.fallback_for]
+        await asyncio.gather(*(one(s) for s in primary))
+        ok = {name for name, r in report.sources if r.status == "ok"}
+        fallbacks = [s for s in steps if s.fallback_for and s.fallback_for not in ok]
+        for step in steps:
+            if step.fallback_for and step.fallback_for in ok:
+                not_needed = skipped(step.name, f"not needed: {step.fallback_for} succeeded")
+                report.sources.append((step.name, not_needed))
+        await asyncio.gather(*(one(s) for s in fallbacks))
+
+    async def _run_locked(self, report: SyncReport, progress: Progress | None) -> None:
+        request = report.request
+        try:
+            async with self._db.connection(5.0) as conn:
+                report.run_id = await start_run(
+                    conn,
+                    trigger=request.trigger,
+                    scope=request.scope,
+                    dry_run=request.dry_run,
+                    force=request.force,
+                )
+        except (PoolTimeout, psycopg.Error) as exc:
+            report.outcome, report.reason = "failed", f"database unavailable: {type(exc).__name__}"
+            return
+        steps = self.steps_for(request.scope)
+        await self._fetch_all(steps, report, progress)
+        results = [r for _, r in report.sources]
+        outcome = merge(results)
+        report.violations = outcome.violations
+        unverified = {category(r) for r in results if r.status != "ok"}
+        try:
+            await self._plan_and_apply(report, outcome.models, unverified, outcome.order)
+        except (PoolTimeout, psycopg.Error) as exc:
+            report.outcome = "failed"
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            report.reason = f"database error, nothing written (rolled back): {first}"
+        await self._finish(report)
+
+    async def _plan_and_apply(
+        self,
+        report: SyncReport,
+        models: list[MergedModel],
+        unverified: set[str],
+        order: tuple[str, ...],
+    ) -> None:
+        request = report.request
+        ok_count = sum(1 for _, r in report.sources if r.status == "ok")
+        async with self._db.connection(5.0) as conn:
+            existing = await load_existing(conn)
+            plan = plan_sync(
+                models,
+                existing,
+                complete=request.scope == "all" and ok_count > 0,
+                unverified_sources=unverified,
+                priority=order,
+            )
+            report.plan = plan
+            report.guard = check_guard(
+                plan, max_share=self._max_share, min_active=self._min_active, force=request.force
+            )
+            if ok_count == 0:
+                report.outcome, report.reason = "failed", "every source failed; nothing changed"
+                return
+            if request.dry_run:
+                report.outcome = "dry_run"
+                report.reason = "" if report.guard.allowed else report.guard.reason
+                return
+            if not report.guard.allowed:
+                report.outcome, report.reason = "refused", report.guard.reason
+                return
+            if not plan.writes and not plan.deactivate:
+                report.outcome = "nothing_to_do"
+                return
+            report.rows_written = await apply_plan(conn, plan, run_id=report.run_id)
+        report.outcome = "applied"
+        report.reason = report.guard.reason if report.guard.overridden else ""
+        try:
+            report.cache_keys_cleared = await clear_prefixes(self._redis, self._prefixes)
+        except (RedisError, OSError) as exc:
+            report.reason = (report.reason + "; " if report.reason else "") + (
+                f"the app's cache could not be cleared ({type(exc).__name__});"
+                " clear it with /recover"
+            )
+
+    async def _finish(self, report: SyncReport) -> None:
+        if report.run_id is None:
+            return
+        plan = report.plan
+        diff: dict[str, object] = {}
+        if plan is not None:
+            diff = {
+                "added": plan.added,
+                "updated": plan.updated,
+                "unchanged": plan.unchanged,
+                "deactivated": len(plan.deactivate),
+                "kept_unverified": len(plan.kept_unverified),
+                "rows_written": report.rows_written,
+                "from_source": dict(plan.from_source),
+                "violations": len(report.violations),
+            }
+        sources = [
+            {
+                "name": name,
+                "status": r.status,
+                "reason": r.reason,
+                "count": len(r.records),
+                "duration_ms": r.duration_ms,
+                "placeholder": r.placeholder,
+            }
+            for name, r in report.sources
+        ]
+        try:
+            async with self._db.connection(5.0) as conn:
+                await finish_run(
+                    conn,
+                    report.run_id,
+                    sources=sources,
+                    diff=diff,
+                    outcome=report.outcome,
+                    reason=report.reason,
+                )
+        except (PoolTimeout, psycopg.Error) as exc:
+            log.warning(
+                "could not record the end of sync run %s: %s", report.run_id, type(exc).__name__
+            )
