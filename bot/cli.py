@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import getpass
 import json
 import sys
 from collections.abc import Sequence
@@ -26,9 +27,11 @@ from bot.probes.base import ProbeState
 from bot.runtime import Runtime, start_runtime
 from bot.secrets import Redactor
 from bot.settings import Settings, load_settings
+from bot.sources.records import SourceResult
+from bot.sync.service import ALL_SCOPES, SyncReport, SyncRequest
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-NOT_BUILT = ("sync", "recover", "report", "jobs")
+NOT_BUILT = ("recover", "report", "jobs")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     health.add_argument("--json", action="store_true", help="machine-readable output")
     keys = sub.add_parser("keys", help="check every provider key (masked)")
     keys.add_argument("--json", action="store_true", help="machine-readable output")
+    sync = sub.add_parser("sync", help="sync model data along the source priority chain")
+    sync.add_argument("scope", nargs="?", default="all", choices=ALL_SCOPES, help="which sources")
+    sync.add_argument("--dry-run", action="store_true", help="show the whole diff, write nothing")
+    sync.add_argument("--force", action="store_true", help="apply even if the drop guard refuses")
+    sync.add_argument("--json", action="store_true", help="machine-readable output")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply the bot's schema migrations")
@@ -75,6 +83,63 @@ async def _report(runtime: Runtime, component: str | None, template: str, as_jso
     return EXIT_OK if report.state is ProbeState.OK else EXIT_FAILED
 
 
+async def _sync(runtime: Runtime, args: argparse.Namespace) -> int:
+    """Run a sync, printing each source as it finishes, then the summary."""
+
+    async def on_source(name: str, result: SourceResult) -> None:
+        what = f"{len(result.records)} models" if result.status == "ok" else result.reason
+        print(f"  {result.status:<7} {name}: {what} ({result.duration_ms:.0f} ms)", file=sys.stderr)
+
+    await _migrate_quietly(runtime)
+    request = SyncRequest(
+        scope=args.scope,
+        dry_run=args.dry_run,
+        force=args.force,
+        trigger=f"cli:{getpass.getuser()}",
+    )
+    report = await runtime.sync.run(request, on_source)
+    if args.json:
+        print(json.dumps(_plain(_sync_summary(report)), ensure_ascii=False, indent=2, default=str))
+    else:
+        message = runtime.renderer.render("sync_report", report=report, user_id="cli")
+        print(message_to_text(message.as_kwargs()))
+    return EXIT_OK if report.outcome in ("applied", "dry_run", "nothing_to_do") else EXIT_FAILED
+
+
+def _sync_summary(report: SyncReport) -> dict[str, Any]:
+    plan = report.plan
+    return {
+        "outcome": report.outcome,
+        "reason": report.reason,
+        "run_id": report.run_id,
+        "sources": [
+            {
+                "name": n,
+                "status": r.status,
+                "reason": r.reason,
+                "count": len(r.records),
+                "placeholder": r.placeholder,
+                "placeholder_reason": r.placeholder_reason,
+            }
+            for n, r in report.sources
+        ],
+        "diff": None
+        if plan is None
+        else {
+            "added": plan.added,
+            "updated": plan.updated,
+            "unchanged": plan.unchanged,
+            "deactivated": len(plan.deactivate),
+            "kept_unverified": len(plan.kept_unverified),
+            "active_before": plan.active_before,
+            "active_after": plan.active_after,
+            "from_source": dict(plan.from_source),
+        },
+        "rows_written": report.rows_written,
+        "violations": [v.line() for v in report.violations],
+    }
+
+
 async def _migrate_quietly(runtime: Runtime) -> None:
     """Bring the schema up to date if the database answers; the probes report if it does not."""
     with contextlib.suppress(PoolTimeout, psycopg.Error):
@@ -97,6 +162,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         if args.command == "health":
             await _migrate_quietly(runtime)
             return await _report(runtime, args.component, "health_report", args.json)
+        if args.command == "sync":
+            return await _sync(runtime, args)
         if args.command == "keys":
             return await _report(runtime, "keys", "keys_report", args.json)
         return await _db_upgrade(runtime)

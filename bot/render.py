@@ -9,6 +9,8 @@ unescaped by accident.
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,14 +39,35 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
 
 
-def _text_filter(value: object, limit: int = 2900) -> _Json:
-    """Escaped mrkdwn as a JSON string, cut to ``limit`` characters (after escaping)."""
-    return _Json(json.dumps(_truncate(escape_mrkdwn(value), limit), ensure_ascii=False))
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 
-def _plain_filter(value: object, limit: int = 2900) -> _Json:
-    """Plain text (Slack does not parse it) as a JSON string, cut to ``limit``."""
-    return _Json(json.dumps(_truncate(str(value), limit), ensure_ascii=False))
+class _Mentions:
+    """Mentions of verified user ids survive escaping; user text can never forge one.
+
+    ``mention(id)`` wraps a validated id in a per-process random marker that escaping leaves
+    alone and that no user can know; the text filter turns marked ids into ``<@id>``.
+    """
+
+    def __init__(self) -> None:
+        self._mark = "\x00" + secrets.token_hex(8)
+        self._pattern = re.compile(
+            re.escape(self._mark) + r"([UW][A-Z0-9]{2,20})" + re.escape(self._mark)
+        )
+
+    def mention(self, user_id: object) -> str:
+        text = str(user_id)
+        return f"{self._mark}{text}{self._mark}" if _USER_ID.match(text) else text
+
+    def text_filter(self, value: object, limit: int = 2900) -> _Json:
+        """Escaped mrkdwn as a JSON string, cut to ``limit`` characters (after escaping)."""
+        escaped = self._pattern.sub(r"<@\1>", escape_mrkdwn(value))
+        return _Json(json.dumps(_truncate(escaped, limit), ensure_ascii=False))
+
+    def plain_filter(self, value: object, limit: int = 2900) -> _Json:
+        """Plain text as a JSON string; a marked mention shows as @id."""
+        text = self._pattern.sub(r"@\1", str(value))
+        return _Json(json.dumps(_truncate(text, limit), ensure_ascii=False))
 
 
 def _json_filter(value: object) -> _Json:
@@ -85,8 +108,10 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=False,
         )
-        self._env.filters["text"] = _text_filter
-        self._env.filters["plain"] = _plain_filter
+        mentions = _Mentions()
+        self._env.filters["text"] = mentions.text_filter
+        self._env.filters["plain"] = mentions.plain_filter
+        self._env.globals["mention"] = mentions.mention
         self._env.filters["json"] = _json_filter
         self._template_dir = template_dir
 

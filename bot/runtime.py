@@ -20,6 +20,7 @@ from bot.metrics import Metrics
 from bot.render import Renderer
 from bot.secrets import Redactor
 from bot.settings import Settings
+from bot.sync.service import SyncService
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class Runtime:
     renderer: Renderer
     metrics: Metrics
     health: HealthCheck
+    sync: SyncService
     database_url: str
     redis_url: str
     _embedded: list[EmbeddedPostgres | EmbeddedRedis] = field(default_factory=list)
@@ -112,6 +114,7 @@ async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         headers={"user-agent": "aisi-bot/0.1"},
     )
     from bot.health_probes import build_health_check
+    from bot.sync_wiring import build_sync_service
 
     runtime = Runtime(
         settings=settings,
@@ -121,12 +124,21 @@ async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         renderer=Renderer(),
         metrics=Metrics(),
         health=HealthCheck([], probe_timeout_s=1, deadline_s=1),
+        sync=SyncService(
+            db=db,
+            redis=redis,
+            steps=[],
+            cache_prefixes=(),
+            max_deactivate_share=0,
+            min_active_models=0,
+        ),
         database_url=database_url,
         redis_url=redis_url,
         _embedded=embedded,
         redactor=Redactor(settings.secret_values()),
     )
     runtime.health = build_health_check(runtime)
+    runtime.sync = build_sync_service(runtime)
     if migrate:
         runtime._tasks.append(asyncio.create_task(_migrate_until_done(runtime)))
     return runtime

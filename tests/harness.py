@@ -97,15 +97,15 @@ async def start_bot_process(
     seen: asyncio.Queue[str] = asyncio.Queue()
     reader = asyncio.create_task(_read_lines(proc.stdout, output, seen))
     try:
-        port = await asyncio.wait_for(_wait_for_port(seen), timeout_s)
+        try:
+            port = await asyncio.wait_for(_wait_for_port(seen), timeout_s)
+        except TimeoutError:
+            raise AssertionError("bot did not start; output:\n" + "".join(output)) from None
         url = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as session:
-            sender = SlackRequestSender(
-                session, url + "/slack/events", env.get("SLACK_SIGNING_SECRET", "")
-            )
+            secret = env.get("SLACK_SIGNING_SECRET", "")
+            sender = SlackRequestSender(session, url + "/slack/events", secret)
             yield BotUnderTest(url=url, sender=sender, session=session, output=output)
-    except TimeoutError:
-        raise AssertionError("bot did not start; output:\n" + "".join(output)) from None
     finally:
         if proc.returncode is None:
             proc.terminate()

@@ -81,14 +81,15 @@ def _request(**kw: object) -> SyncRequest:
 def _table(url: str) -> list[tuple[object, ...]]:
     with psycopg.connect(url) as conn:
         return conn.execute(
-            "SELECT slug, is_active, intelligence_score, data_source FROM public.models ORDER BY slug"
+            "SELECT slug, is_active, intelligence_score, data_source"
+            " FROM public.models ORDER BY slug"
         ).fetchall()
 
 
 async def test_first_sync_inserts_and_resync_writes_nothing(
     stores: tuple[Database, Redis], database_url: str
 ) -> None:
-    """275 new models are inserted with providers and change logs; an unchanged resync writes 0 rows."""
+    """275 new models are inserted with providers and change logs; a resync writes 0 rows."""
     db, redis = stores
     service = _service(db, redis, _step("aa_api", _records(275)))
     first = await service.run(_request())
@@ -175,7 +176,7 @@ async def test_dry_run_shows_diff_and_writes_nothing(
 async def test_database_failure_mid_apply_leaves_nothing_half_written(
     stores: tuple[Database, Redis], database_url: str
 ) -> None:
-    """An error on the 150th row rolls back the providers, models and change logs already written."""
+    """An error on the 150th row rolls back providers, models and change logs written so far."""
     db, redis = stores
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(
@@ -184,7 +185,8 @@ async def test_database_failure_mid_apply_leaves_nothing_half_written(
             " RETURN NEW; END $$"
         )
         conn.execute(
-            "CREATE TRIGGER test_fail BEFORE INSERT ON public.models FOR EACH ROW EXECUTE FUNCTION chatops.test_fail()"
+            "CREATE TRIGGER test_fail BEFORE INSERT ON public.models"
+            " FOR EACH ROW EXECUTE FUNCTION chatops.test_fail()"
         )
     try:
         report = await _service(db, redis, _step("aa_api", _records(275))).run(_request())
@@ -203,7 +205,7 @@ async def test_database_failure_mid_apply_leaves_nothing_half_written(
 async def test_concurrent_sync_from_two_instances_one_runs_other_is_told(
     stores: tuple[Database, Redis], database_url: str, redis_url: str
 ) -> None:
-    """Two app instances (own pools and Redis clients) sync at once: one runs, one is told who holds it."""
+    """Two app instances (own pools and Redis) sync at once: one runs, the other is told who."""
     db, redis = stores
     entered, release = asyncio.Event(), asyncio.Event()
 

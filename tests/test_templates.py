@@ -13,6 +13,10 @@ from bot.health import HealthGroup, HealthReport
 from bot.local_slack.validation import validate_blocks
 from bot.probes.base import ProbeResult, ProbeState
 from bot.render import Renderer, UnfilteredValueError
+from bot.sources.records import SourceResult
+from bot.sync.plan import SyncPlan
+from bot.sync.service import SyncReport, SyncRequest
+from bot.sync.validate import Violation
 
 LONG = "Ünïcödé ✓ 模型 — <!channel> & <https://evil|click> " * 200
 
@@ -43,6 +47,42 @@ def _keys_report(
     return HealthReport(state, (group,), datetime.now(UTC), 10.0, "keys")
 
 
+def _source(i: int) -> SourceResult:
+    if i % 3 == 0:
+        return SourceResult(f"src{i}", "failed", "HTTP 500 " + LONG[:300], duration_ms=12.5)
+    return SourceResult(
+        f"src{i}",
+        "ok",
+        records=(),
+        duration_ms=1234.0,
+        placeholder=i % 3 == 1,
+        placeholder_reason="246 of 275 models have speed 100 and prices 5/10",
+    )
+
+
+def _sync_report(outcome: str, *, reason: str = "", plan: bool = True) -> SyncReport:
+    report = SyncReport(
+        SyncRequest("all", False, False, "user:U0ALICE"), outcome=outcome, reason=reason
+    )
+    report.sources = [(f"src{i}", _source(i)) for i in range(8)]
+    if plan:
+        built = SyncPlan(unchanged=12, active_before=275)
+        built.from_source.update({"aa_api": 200, "defaults": 3, LONG[:80]: 1})
+        report.plan = built
+    report.violations = [
+        Violation(
+            "aa_page",
+            f"model-{i}",
+            "output_speed",
+            "2230",
+            "output speed must be at most 1000 tok/s",
+        )
+        for i in range(40)
+    ]
+    report.run_id, report.cache_keys_cleared = 7, 12
+    return report
+
+
 SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
     "health_report": [
         lambda: {"report": _report(ProbeState.OK, "fine")},
@@ -63,6 +103,31 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
         lambda: {"report": _keys_report("rate_limited", "…wxyz", 99.0, LONG, retry_after_s=7)},
         lambda: {"report": _keys_report("missing", "(not set)", None, "no key configured")},
         lambda: {"report": _keys_report("provider_down", "…1234", 5000.0, LONG)},
+    ],
+    "sync_progress": [
+        lambda: {
+            "scope": "all",
+            "dry_run": False,
+            "user_id": "U0ALICE",
+            "done": [],
+            "pending": ["openai"],
+        },
+        lambda: {
+            "scope": "all",
+            "dry_run": True,
+            "user_id": "U0ALICE",
+            "done": [(f"src{i}", _source(i)) for i in range(8)],
+            "pending": [LONG[:100]],
+        },
+    ],
+    "sync_report": [
+        lambda: {"report": _sync_report("applied"), "user_id": "U0ALICE"},
+        lambda: {"report": _sync_report("refused", reason=LONG), "user_id": "U0ALICE"},
+        lambda: {"report": _sync_report("busy", plan=False), "user_id": "U0BOB"},
+        lambda: {
+            "report": _sync_report("failed", reason="database error", plan=False),
+            "user_id": LONG,
+        },
     ],
     "not_built": [lambda: {"command": "/sync"}, lambda: {"command": LONG}],
     "home": [lambda: {"channel": "#ai-monitoring"}, lambda: {"channel": LONG}],

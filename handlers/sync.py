@@ -1,0 +1,109 @@
+"""/sync: operators only; one progress message updated per source, then the summary."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.errors import UsageError
+from bot.runtime import Runtime
+from bot.sources.records import SourceResult
+from bot.sync.service import SyncRequest, parse_sync_args
+from handlers.common import ack_usage, respond_message
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp, runtime: Runtime) -> set[str]:
+    """Register the /sync command."""
+
+    @app.command("/sync")
+    async def sync_command(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        runtime.metrics.commands.labels("/sync").inc()
+        try:
+            scope, dry_run, force = parse_sync_args(command.get("text", ""))
+        except UsageError as error:
+            await ack_usage(ack, runtime.renderer, error)
+            return
+        user_id = str(command.get("user_id", ""))
+        if user_id not in runtime.settings.operators:
+            denied = runtime.renderer.render(
+                "error",
+                message="Only configured operators may run /sync (auth.operators).",
+                error_id=None,
+            )
+            await ack(text=denied.text, blocks=denied.blocks, response_type="ephemeral")
+            return
+        await ack()
+        service = runtime.sync
+        names = [step.name for step in service.steps_for(scope)]
+        done: list[tuple[str, SourceResult]] = []
+        channel = str(command.get("channel_id", ""))
+        progress_ts = await _post_progress(
+            client, runtime, channel, scope, dry_run, user_id, done, names
+        )
+
+        async def on_source(name: str, result: SourceResult) -> None:
+            done.append((name, result))
+            if progress_ts is None:
+                return
+            finished = {n for n, _ in done}
+            message = runtime.renderer.render(
+                "sync_progress",
+                scope=scope,
+                dry_run=dry_run,
+                user_id=user_id,
+                done=done,
+                pending=[n for n in names if n not in finished],
+            )
+            try:
+                await client.chat_update(channel=channel, ts=progress_ts, **message.as_kwargs())
+            except SlackApiError as exc:
+                log.warning("progress update failed: %s", exc.response.get("error"))
+
+        request = SyncRequest(scope=scope, dry_run=dry_run, force=force, trigger=f"user:{user_id}")
+        report = await service.run(request, on_source)
+        summary = runtime.renderer.render("sync_report", report=report, user_id=user_id)
+        if progress_ts is not None:
+            try:
+                await client.chat_update(channel=channel, ts=progress_ts, **summary.as_kwargs())
+                return
+            except SlackApiError as exc:
+                log.warning("summary update failed: %s", exc.response.get("error"))
+        await respond_message(respond, summary, visible=True)
+
+    return {"/sync"}
+
+
+async def _post_progress(
+    client: AsyncWebClient,
+    runtime: Runtime,
+    channel: str,
+    scope: str,
+    dry_run: bool,
+    user_id: str,
+    done: list[tuple[str, SourceResult]],
+    names: list[str],
+) -> str | None:
+    """Post the progress message; None when the bot cannot post there (then: response_url)."""
+    message = runtime.renderer.render(
+        "sync_progress", scope=scope, dry_run=dry_run, user_id=user_id, done=done, pending=names
+    )
+    try:
+        posted = await client.chat_postMessage(channel=channel, **message.as_kwargs())
+    except SlackApiError as exc:
+        log.info(
+            "cannot post progress in %s (%s); the summary goes by response_url",
+            channel,
+            exc.response.get("error"),
+        )
+        return None
+    return str(posted.get("ts"))
