@@ -45,26 +45,39 @@ async def probe_recent_errors(db: Database, *, timeout_s: float) -> ProbeResult:
     )
 
 
+_LAST_OK_PER_SOURCE = """
+SELECT DISTINCT ON (src->>'name') src->>'name', r.finished_at, (src->>'placeholder')::boolean
+FROM chatops.sync_runs r, jsonb_array_elements(r.sources) AS src
+WHERE r.finished_at IS NOT NULL AND src->>'status' = 'ok' AND NOT r.dry_run
+ORDER BY src->>'name', r.finished_at DESC
+"""
+
+
 async def probe_last_sync(db: Database, *, timeout_s: float) -> ProbeResult:
-    """When each source last synced; 'never' until a sync has run."""
+    """When each source last delivered data in a real sync; 'never' until one has."""
     name = "Last sync"
     started = time.perf_counter()
     try:
         async with db.connection(min(1.0, timeout_s / 4)) as conn:
             cur = await conn.execute("SELECT to_regclass('chatops.sync_runs') IS NOT NULL")
             row = await cur.fetchone()
-            exists = bool(row and row[0])
-            latest: datetime | None = None
-            if exists:
-                cur = await conn.execute("SELECT max(finished_at) FROM chatops.sync_runs")
-                found = await cur.fetchone()
-                latest = found[0] if found else None
+            rows: list[tuple[str, datetime, bool | None]] = []
+            if row and row[0]:
+                cur = await conn.execute(_LAST_OK_PER_SOURCE)
+                rows = list(await cur.fetchall())
     except (PoolTimeout, psycopg.Error) as exc:
         detail = f"cannot read sync history: database unavailable ({type(exc).__name__})"
         return ProbeResult(name, GROUP, ProbeState.UNKNOWN, _ms(started), detail, "unknown")
-    if latest is None:
+    if not rows:
         return ProbeResult(
             name, GROUP, ProbeState.OK, _ms(started), "never (no sync has run)", "never"
         )
-    detail = "last finished " + latest.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return ProbeResult(name, GROUP, ProbeState.OK, _ms(started), detail, "ok")
+    parts = [
+        f"{source} {finished.astimezone(UTC):%m-%d %H:%M} UTC"
+        + (" (placeholder data)" if flagged else "")
+        for source, finished, flagged in rows
+    ]
+    facts: dict[str, str | int | float | None] = {
+        source: finished.astimezone(UTC).isoformat() for source, finished, _ in rows
+    }
+    return ProbeResult(name, GROUP, ProbeState.OK, _ms(started), "; ".join(parts), "ok", facts)

@@ -95,6 +95,7 @@ class Settings:
     max_escalation_repeats: int = 3
     sync_max_deactivate_share: float = 0.2
     sync_min_active_models: int = 10
+    sync_source_timeout_s: float = 30.0
     cache_key_prefixes: tuple[str, ...] = ()
     status_pages: tuple[StatusPageConfig, ...] = ()
     local_mode_forced: bool = False
@@ -274,6 +275,9 @@ def load_settings(env: Mapping[str, str] | None = None, config_dir: Path | None 
         ),
         sync_min_active_models=as_int(
             "sync.min_active_models", sync.get("min_active_models", 10), 0, 1_000_000
+        ),
+        sync_source_timeout_s=as_float(
+            "sync.source_timeout_seconds", sync.get("source_timeout_seconds", 30), 0.5, 600
         ),
         cache_key_prefixes=as_str_list("cache.app_key_prefixes", cache.get("app_key_prefixes", [])),
         status_pages=_status_pages(data),

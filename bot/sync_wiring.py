@@ -23,15 +23,13 @@ from bot.sync.service import SourceStep, SyncService
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-SOURCE_TIMEOUT_S = 30.0
-
 ProviderFetch = Callable[..., Awaitable[SourceResult]]
 
 
 def build_sync_service(runtime: Runtime) -> SyncService:
     """The sync with every source of the priority chain."""
     settings = runtime.settings
-    http, timeout = runtime.http, SOURCE_TIMEOUT_S
+    http, timeout = runtime.http, settings.sync_source_timeout_s
 
     def key(name: str) -> str | None:
         secret = settings.secret(name)
