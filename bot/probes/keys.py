@@ -8,20 +8,25 @@ detail line and facts carry ``mask_key(key)`` and provider messages are scrubbed
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from functools import partial
 
 import httpx
 
 from bot.probes.base import ProbeFn, ProbeResult, ProbeState
 from bot.probes.cache_protocol import ResultCache, decode_cached, encode_cached
-from bot.probes.http import DEFAULT_TIMEOUT_S, Facts, http_get, read_json, run_all, short
+from bot.probes.http import (
+    DEFAULT_TIMEOUT_S,
+    Facts,
+    http_get,
+    parse_retry_after,
+    read_json,
+    run_all,
+    short,
+)
 from bot.secrets import mask
 
 GROUP = "keys"
@@ -103,23 +108,6 @@ KEY_STATES: dict[str, ProbeState] = {
     "unexpected": ProbeState.UNKNOWN,
 }
 _DEFINITE = frozenset({"valid", "invalid", "quota"})
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date)."""
-    if not value or not value.strip():
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value.strip())
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 def _error_fields(body: object) -> tuple[str, set[str]]:

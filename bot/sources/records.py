@@ -16,12 +16,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Literal
 
 import httpx
 
-from bot.probes.http import Facts, http_get, read_json, short
+from bot.probes.http import Facts, http_get, parse_retry_after, read_json, short
 
 RecordSource = Literal["provider_api", "aa_api", "aa_page", "github_backup", "defaults"]
 Status = Literal["ok", "failed", "skipped"]
@@ -161,23 +160,6 @@ def as_str(value: object) -> str:
 
 
 # ---------------------------------------------------------------- HTTP failures
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP-date); None if absent."""
-    if not value or not value.strip():
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value.strip())
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - utc_now()).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 def http_failure(response: httpx.Response) -> str:

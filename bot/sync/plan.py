@@ -7,20 +7,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.sync.merge import MergedModel
+from bot.sync.merge import MERGED_FIELDS, MergedModel
 
 # Columns the sync owns, as stored (ints rounded, prices to 4 places like numeric(10,4)).
-SYNCED_COLUMNS: tuple[str, ...] = (
-    "name",
-    "description",
-    "intelligence_score",
-    "output_speed",
-    "input_price",
-    "output_price",
-    "context_window",
-    "max_output_tokens",
-    "data_source",
-)
+SYNCED_COLUMNS: tuple[str, ...] = (*MERGED_FIELDS, "data_source")
 _INT_COLUMNS = frozenset(
     {"intelligence_score", "output_speed", "context_window", "max_output_tokens"}
 )
