@@ -22,6 +22,7 @@ from bot.local_slack.server import LocalSlack
 from bot.local_slack.text import message_to_text
 from bot.runtime import start_runtime
 from bot.secrets import Secret
+from bot.serve import freeze_startup_objects
 from bot.settings import Settings
 
 LOCAL_USER = "U0LOCALUSER"
@@ -139,6 +140,7 @@ async def run_local_mode(
     runner, port = await start_site(
         build_web_app(runtime, build_bolt_app(runtime, build_slack_client(runtime))), "127.0.0.1", 0
     )
+    freeze_startup_objects()
     terminal.say(
         "aisi-bot local mode — no Slack credentials found, so Slack is simulated on this machine.\n"
         f"Bot at http://127.0.0.1:{port} (/healthz, /readyz, /metrics). {HELP}"

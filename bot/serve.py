@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 
@@ -14,6 +15,17 @@ from bot.runtime import start_runtime
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def freeze_startup_objects() -> None:
+    """Move everything built at start-up out of the collector's reach.
+
+    A full garbage collection walks every tracked object while holding the GIL; on a
+    running bot that is tens of milliseconds during which the event loop cannot run, even
+    when the work that triggered it (parsing the AA page) is in a worker thread.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -46,6 +58,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
             socket_handler = AsyncSocketModeHandler(bolt, app_token.reveal(), web_client=client)
             await socket_handler.connect_async()  # type: ignore[no-untyped-call]
             log.info("Socket Mode connected")
+        freeze_startup_objects()
         log.info("aisi-bot serving in %s mode on port %d", mode, port)
         await stop.wait()
     finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,8 +12,8 @@ import pytest
 
 from bot.probes.app import probe_app_health, probe_app_models
 from bot.probes.base import ProbeResult, ProbeState
+from tests.conftest import FIXTURES
 
-FIXTURES = Path(__file__).parents[2] / "shared" / "fixtures" / "ai-go"
 BASE = "https://ai-server-information.vercel.app"
 Handler = Callable[[httpx.Request], httpx.Response]
 

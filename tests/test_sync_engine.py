@@ -109,6 +109,36 @@ async def test_first_sync_inserts_and_resync_writes_nothing(
     assert runs == [("applied",), ("nothing_to_do",)]
 
 
+async def test_odd_characters_and_prices_round_trip(
+    stores: tuple[Database, Redis], database_url: str
+) -> None:
+    """Tabs, newlines, backslashes, unicode and tiny prices are stored exactly; resync no-op."""
+    db, redis = stores
+    odd = ModelRecord(
+        "openai",
+        "OpenAI",
+        "odd-model",
+        "Odd\tname\nwith \\N and ✓ 模型",
+        "aa_api",
+        "x",
+        input_price=0.00004,
+        output_price=0.0,
+        intelligence_score=99.5,
+        context_window=1,
+    )
+    service = _service(db, redis, _step("aa_api", (*_records(11), odd)))
+    assert (await service.run(_request())).outcome == "applied"
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT name, input_price, output_price, intelligence_score FROM public.models"
+            " WHERE slug = 'odd-model'"
+        ).fetchone()
+    assert row is not None
+    assert row[0] == "Odd\tname\nwith \\N and ✓ 模型"
+    assert (str(row[1]), str(row[2]), row[3]) == ("0.0000", "0.0000", 100)
+    assert (await service.run(_request())).rows_written == 0
+
+
 async def test_shrunken_source_is_refused_and_table_unchanged(
     stores: tuple[Database, Redis], database_url: str
 ) -> None:

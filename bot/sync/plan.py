@@ -80,6 +80,8 @@ def stored_value(column: str, value: object) -> object:
     if value is None:
         return None
     if column in _INT_COLUMNS:
+        if isinstance(value, int):
+            return value
         return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if column in _PRICE_COLUMNS:
         return Decimal(str(value)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import operator
+import os
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -18,38 +20,89 @@ _SELECT_MODELS = (
     + " FROM public.models m JOIN public.providers p ON p.id = m.provider_id"
 )
 
-_TEMP_COLUMNS = ("id", "provider_id", "slug", "is_active", *SYNCED_COLUMNS)
-_TEMP_TABLE = """
-CREATE TEMP TABLE sync_incoming (
-    id text, provider_id text, slug text, is_active boolean, name text, description text,
+_MODEL_COLUMNS = (
+    "id",
+    "provider_id",
+    "slug",
+    "is_active",
+    *SYNCED_COLUMNS,
+    "last_verified",
+    "created_at",
+    "updated_at",
+)
+_COPY_MODELS = f"COPY public.models ({', '.join(_MODEL_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+_MODEL_TYPES = [
+    "text",
+    "text",
+    "text",
+    "bool",
+    "text",
+    "text",
+    "int4",
+    "int4",
+    "numeric",
+    "numeric",
+    "int4",
+    "int4",
+    "text",
+    "timestamp",
+    "timestamp",
+    "timestamp",
+]
+_COPY_LOGS = (
+    "COPY public.change_logs (id, provider_id, model_id, change_type, change_data, confidence,"
+    " created_at) FROM STDIN"
+)
+_CHANGED_TABLE = """
+CREATE TEMP TABLE sync_changed (
+    id text, provider_id text, name text, description text,
     intelligence_score integer, output_speed integer, input_price numeric(10,4),
     output_price numeric(10,4), context_window integer, max_output_tokens integer,
     data_source text
 ) ON COMMIT DROP
 """
-_UPSERT = f"""
-INSERT INTO public.models (id, provider_id, slug, is_active, {", ".join(SYNCED_COLUMNS)},
-                           last_verified, created_at, updated_at)
-SELECT id, provider_id, slug, is_active, {", ".join(SYNCED_COLUMNS)}, %(now)s, %(now)s, %(now)s
-FROM sync_incoming
-ON CONFLICT (slug) DO UPDATE SET
-    provider_id = EXCLUDED.provider_id,
-    is_active = EXCLUDED.is_active,
-    {", ".join(f"{c} = EXCLUDED.{c}" for c in SYNCED_COLUMNS)},
-    last_verified = EXCLUDED.last_verified,
-    updated_at = EXCLUDED.updated_at
-WHERE (models.provider_id, models.is_active, {", ".join(f"models.{c}" for c in SYNCED_COLUMNS)})
+_CHANGED_COLUMNS = ("id", "provider_id", *SYNCED_COLUMNS)
+_UPDATE_CHANGED = f"""
+UPDATE public.models AS m SET
+    provider_id = c.provider_id, is_active = true,
+    {", ".join(f"{col} = c.{col}" for col in SYNCED_COLUMNS)},
+    last_verified = %(now)s, updated_at = %(now)s
+FROM sync_changed AS c
+WHERE m.id = c.id
+  AND (m.provider_id, m.is_active, {", ".join(f"m.{col}" for col in SYNCED_COLUMNS)})
       IS DISTINCT FROM
-      (EXCLUDED.provider_id, EXCLUDED.is_active,
-       {", ".join(f"EXCLUDED.{c}" for c in SYNCED_COLUMNS)})
+      (c.provider_id, true, {", ".join(f"c.{col}" for col in SYNCED_COLUMNS)})
 """
+_LOG_NEW = """
+INSERT INTO public.change_logs
+    (id, provider_id, model_id, change_type, change_data, confidence, created_at)
+SELECT 'chg_' || substr(m.id, 5), m.provider_id, m.id, 'new',
+       jsonb_build_object(
+           'slug', m.slug, 'sync_run', %(run)s::bigint, 'data_source', m.data_source),
+       1.0, %(now)s
+FROM public.models AS m WHERE starts_with(m.id, %(batch)s)
+"""
+_synced_values = operator.itemgetter(*SYNCED_COLUMNS)
+# The SQL above is built from constant column lists only; no value is ever formatted in.
+# New rows go in by COPY (the plan was made under the sync lock, so their slugs are free; a
+# row inserted meanwhile by someone else makes the COPY fail and the whole transaction roll
+# back). Changed rows are updated from a temp table, only where a value really differs.
 
 
-# The SQL above is built from the constant SYNCED_COLUMNS only; no value is ever formatted in.
+class IdMaker:
+    """Text ids for new rows: one random batch part plus a counter (cheap for 10,000 rows)."""
+
+    def __init__(self, prefix: str) -> None:
+        self.batch = f"{prefix}_{os.urandom(10).hex()}"  # every id made here starts with it
+        self._count = 0
+
+    def __call__(self) -> str:
+        self._count += 1
+        return f"{self.batch}{self._count:06x}"
 
 
 def new_id(prefix: str) -> str:
-    """A text id for a new row (the app's ids are text)."""
+    """A text id for one new row (the app's ids are text)."""
     return f"{prefix}_{uuid.uuid4().hex}"
 
 
@@ -87,6 +140,13 @@ async def _provider_ids(
     return {slug: pid for slug, pid in await cur2.fetchall()}
 
 
+async def _log_new_models(
+    cur: psycopg.AsyncCursor[Any], batch: str, run_id: int | None, now: datetime
+) -> None:
+    """One change_logs row per model just inserted, built by the server from the rows."""
+    await cur.execute(_LOG_NEW, {"batch": batch, "run": run_id, "now": now})
+
+
 async def apply_plan(
     conn: psycopg.AsyncConnection[Any],
     plan: SyncPlan,
@@ -96,78 +156,79 @@ async def apply_plan(
 ) -> int:
     """Write the plan in one transaction; returns the number of model rows written."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
+    new = [w for w in plan.writes if w.change_type == "new"]
+    changed = [w for w in plan.writes if w.change_type != "new"]
+    logs: list[tuple[object, ...]] = []
+    log_id = IdMaker("chg")
     written = 0
     async with conn.transaction():
         providers = await _provider_ids(conn, plan.writes)
-        if plan.writes:
-            await conn.execute(_TEMP_TABLE)
-            async with conn.cursor() as cur:
-                async with cur.copy(
-                    f"COPY sync_incoming ({', '.join(_TEMP_COLUMNS)}) FROM STDIN"
-                ) as copy:
-                    for w in plan.writes:
-                        row_id = w.existing_id or new_id("mdl")
+        async with conn.cursor() as cur:
+            if new:
+                model_id = IdMaker("mdl")
+                async with cur.copy(_COPY_MODELS) as copy:
+                    copy.set_types(_MODEL_TYPES)
+                    for w in new:
                         await copy.write_row(
                             (
-                                row_id,
+                                model_id(),
                                 providers[w.provider_slug],
                                 w.slug,
                                 True,
-                                *(w.values.get(c) for c in SYNCED_COLUMNS),
+                                *_synced_values(w.values),
+                                now,
+                                now,
+                                now,
                             )
                         )
-                await cur.execute(_UPSERT, {"now": now})
+                await _log_new_models(cur, model_id.batch, run_id, now)
+                written += len(new)
+            if changed:
+                await cur.execute(_CHANGED_TABLE)
+                async with cur.copy(
+                    f"COPY sync_changed ({', '.join(_CHANGED_COLUMNS)}) FROM STDIN"
+                ) as copy:
+                    for w in changed:
+                        await copy.write_row(
+                            (w.existing_id, providers[w.provider_slug], *_synced_values(w.values))
+                        )
+                        note = {
+                            "slug": w.slug,
+                            "sync_run": run_id,
+                            "changes": {k: [_j(a), _j(b)] for k, (a, b) in w.changed.items()},
+                        }
+                        logs.append(
+                            (
+                                log_id(),
+                                providers[w.provider_slug],
+                                w.existing_id,
+                                "updated",
+                                json.dumps(note),
+                                1.0,
+                                now,
+                            )
+                        )
+                await cur.execute(_UPDATE_CHANGED, {"now": now})
                 written += cur.rowcount
-        if plan.deactivate:
-            cur3 = await conn.execute(
-                "UPDATE public.models SET is_active = false, updated_at = %s"
-                " WHERE id = ANY(%s) AND is_active",
-                (now, [row.id for row in plan.deactivate]),
-            )
-            written += cur3.rowcount
-        await _change_logs(conn, plan, providers, run_id, now)
+            if plan.deactivate:
+                await cur.execute(
+                    "UPDATE public.models SET is_active = false, updated_at = %s"
+                    " WHERE id = ANY(%s) AND is_active",
+                    (now, [row.id for row in plan.deactivate]),
+                )
+                written += cur.rowcount
+                for row in plan.deactivate:
+                    note = {
+                        "slug": row.slug,
+                        "sync_run": run_id,
+                        "reason": "absent from every source",
+                    }
+                    logs.append((log_id(), None, row.id, "removed", json.dumps(note), 1.0, now))
+            if logs:
+                async with cur.copy(_COPY_LOGS) as copy:
+                    for item in logs:
+                        await copy.write_row(item)
     return written
-
-
-async def _change_logs(
-    conn: psycopg.AsyncConnection[Any],
-    plan: SyncPlan,
-    providers: dict[str, str],
-    run_id: int | None,
-    now: datetime,
-) -> None:
-    rows: list[tuple[object, ...]] = []
-    for w in plan.writes:
-        data = {
-            "slug": w.slug,
-            "sync_run": run_id,
-            "changes": {k: [_j(a), _j(b)] for k, (a, b) in w.changed.items()},
-        }
-        rows.append(
-            (
-                new_id("chg"),
-                providers.get(w.provider_slug),
-                w.existing_id,
-                w.change_type,
-                json.dumps(data),
-                1.0,
-                now,
-            )
-        )
-    for row in plan.deactivate:
-        data = {"slug": row.slug, "sync_run": run_id, "reason": "absent from every source"}
-        rows.append((new_id("chg"), None, row.id, "removed", json.dumps(data), 1.0, now))
-    if not rows:
-        return
-    async with (
-        conn.cursor() as cur,
-        cur.copy(
-            "COPY public.change_logs (id, provider_id, model_id, change_type, change_data,"
-            " confidence, created_at) FROM STDIN"
-        ) as copy,
-    ):
-        for item in rows:
-            await copy.write_row(item)
 
 
 def _j(value: object) -> object:
