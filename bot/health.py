@@ -97,6 +97,7 @@ class HealthCheck:
         self._probes = list(probes)
         self._probe_timeout_s = probe_timeout_s
         self._deadline_s = deadline_s
+        self._in_flight: dict[str | None, asyncio.Task[HealthReport]] = {}
 
     @property
     def components(self) -> list[str]:
@@ -104,7 +105,24 @@ class HealthCheck:
         return [key for key in GROUP_TITLES if any(p.group == key for p in self._probes)]
 
     async def run(self, component: str | None = None) -> HealthReport:
-        """Run every probe (or one group's) concurrently; the report always comes back."""
+        """The report for ``component`` (None: everything); the report always comes back.
+
+        Callers that ask while the same check is running share its report instead of
+        starting another: twenty people typing /health during an incident cost one check,
+        not twenty times every upstream request.
+        """
+        task = self._in_flight.get(component)
+        if task is None or task.done():
+            task = asyncio.create_task(self._run_once(component))
+            self._in_flight[component] = task
+            task.add_done_callback(lambda done: self._forget(component, done))
+        return await asyncio.shield(task)
+
+    def _forget(self, component: str | None, task: asyncio.Task[HealthReport]) -> None:
+        if self._in_flight.get(component) is task:
+            del self._in_flight[component]
+
+    async def _run_once(self, component: str | None) -> HealthReport:
         started = time.perf_counter()
         chosen = [p for p in self._probes if component is None or p.group == component]
         tasks = {
