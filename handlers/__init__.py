@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.runtime import Runtime
-from handlers import errors, health, home, keys, placeholders
+from handlers import errors, health, home, keys, placeholders, sync
 
 
 def register(app: AsyncApp, runtime: Runtime) -> set[str]:
@@ -15,5 +15,6 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
     commands: set[str] = set()
     commands |= health.register(app, runtime)
     commands |= keys.register(app, runtime)
+    commands |= sync.register(app, runtime)
     commands |= placeholders.register(app, runtime)
     return commands

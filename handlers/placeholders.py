@@ -9,7 +9,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.runtime import Runtime
 
-NOT_BUILT = ("/sync", "/recover")
+NOT_BUILT = ("/recover",)
 
 
 def register(app: AsyncApp, runtime: Runtime) -> set[str]:

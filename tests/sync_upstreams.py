@@ -169,7 +169,12 @@ class SyncUpstreams(Upstreams):
             await gate.wait()
         return await super()._handle(request)
 
+    async def __aenter__(self) -> SyncUpstreams:
+        await self.start()
+        return self
+
     async def stop(self) -> None:
+        """Release held requests, then stop serving."""
         for gate in self._gates.values():
             gate.set()
         await super().stop()

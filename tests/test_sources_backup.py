@@ -58,7 +58,7 @@ async def test_models_json_format_is_read() -> None:
     assert len(result.records) == 139
     assert result.facts["format"] == "models.json"
     gpt45 = result.records[0]
-    assert (gpt45.provider_slug, gpt45.slug, gpt45.name) == ("openai", "gpt-4.5", "GPT-4.5")
+    assert (gpt45.provider_slug, gpt45.slug, gpt45.name) == ("openai", "gpt-4-5", "GPT-4.5")
     assert gpt45.modalities == ("text", "vision") and gpt45.max_output_tokens == 16384
     assert sum(r.is_deprecated for r in result.records) == 12
     assert {r.provider_slug for r in result.records} >= {"openai", "anthropic", "google", "meta"}

@@ -33,10 +33,10 @@ async def test_prices_are_normalised_to_per_million_tokens() -> None:
     prices = {r.slug: (r.input_price, r.output_price) for r in result.records}
     assert prices["claude-3-5-sonnet-20241022"] == (3.0, 15.0)
     assert prices["claude-3-haiku-20240307"] == (0.25, 1.25)
-    assert prices["gemini-1.5-pro"] == (3.5, 10.5)
-    assert prices["gemini-1.5-flash-8b"] == (0.15, 0.6)
-    assert prices["llama-3.1-405b"] == (2.0, 2.0)
-    assert prices["llama-3.1-8b"] == (0.05, 0.05)
+    assert prices["gemini-1-5-pro"] == (3.5, 10.5)
+    assert prices["gemini-1-5-flash-8b"] == (0.15, 0.6)
+    assert prices["llama-3-1-405b"] == (2.0, 2.0)
+    assert prices["llama-3-1-8b"] == (0.05, 0.05)
 
 
 async def test_defaults_keep_names_limits_and_descriptions() -> None:
@@ -97,7 +97,7 @@ def test_provider_names_and_slugs_meet(names: tuple[str, ...], slug: str) -> Non
     ("raw", "slug"),
     [
         ("openai/GPT-4o", "gpt-4o"),
-        ("models/gemini-1.5-pro", "gemini-1.5-pro"),
+        ("models/gemini-1.5-pro", "gemini-1-5-pro"),
         ("Claude 3  Opus", "claude-3-opus"),
         ("gpt-5-nano-minimal-", "gpt-5-nano-minimal"),
         ("meta/meta_llama--3", "meta-llama-3"),

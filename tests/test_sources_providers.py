@@ -113,7 +113,7 @@ async def test_google_listing_keeps_generate_content_models_across_pages() -> No
         result = await fetch_google_models(
             client=client, base_url=BASES["google"], key=KEY, timeout_s=2
         )
-    assert [r.slug for r in result.records] == ["gemini-1.5-pro", "gemini-2.0-flash"]
+    assert [r.slug for r in result.records] == ["gemini-1-5-pro", "gemini-2-0-flash"]
     pro = result.records[0]
     assert (pro.provider_slug, pro.name, pro.context_window, pro.max_output_tokens) == (
         "google",

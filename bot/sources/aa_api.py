@@ -50,6 +50,14 @@ def _record(item: dict[str, object]) -> ModelRecord | None:
     pricing = item.get("pricing")
     pricing = pricing if isinstance(pricing, dict) else {}
     provider_name = as_str(creator.get("name"))
+    # AA reports 0 tok/s and 0/0 prices for models it has not measured: that is "unknown".
+    speed = as_float(item.get("median_output_tokens_per_second")) or None
+    prices = (
+        as_float(pricing.get("price_1m_input_tokens")),
+        as_float(pricing.get("price_1m_output_tokens")),
+    )
+    if speed is None and prices == (0.0, 0.0):
+        prices = (None, None)
     return ModelRecord(
         provider_slug=normalise_provider(as_str(creator.get("slug")) or provider_name),
         provider_name=provider_name,
@@ -58,9 +66,9 @@ def _record(item: dict[str, object]) -> ModelRecord | None:
         source="aa_api",
         raw_id=as_str(item.get("id")) or slug,
         intelligence_score=as_float(evaluations.get("artificial_analysis_intelligence_index")),
-        output_speed=as_float(item.get("median_output_tokens_per_second")),
-        input_price=as_float(pricing.get("price_1m_input_tokens")),
-        output_price=as_float(pricing.get("price_1m_output_tokens")),
+        output_speed=speed,
+        input_price=prices[0],
+        output_price=prices[1],
     )
 
 

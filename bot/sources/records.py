@@ -69,8 +69,11 @@ def normalise_provider(name_or_slug: str) -> str:
 
 
 def normalise_model_slug(slug: str) -> str:
-    """Lower case, no provider prefix ('openai/', 'models/'), spaces → '-', no '--'."""
-    return _slugify(slug.strip().rsplit("/", 1)[-1])
+    """Lower case, no provider prefix ('openai/', 'models/'), spaces and dots → '-', no '--'.
+
+    Dots go too, so Google's 'gemini-2.0-flash' meets AA's 'gemini-2-0-flash'.
+    """
+    return _slugify(slug.strip().rsplit("/", 1)[-1].replace(".", "-"))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,12 @@ SOURCE_PRIORITY: tuple[str, ...] = (
     "defaults",
 )
 
+# What a placeholder source gets wrong (every speed 100, every price 5/10, intelligence 70):
+# such values are never taken from it, whatever else is missing.
+PLACEHOLDER_FIELDS = frozenset(
+    {"intelligence_score", "output_speed", "input_price", "output_price"}
+)
+
 MERGED_FIELDS: tuple[str, ...] = (
     "name",
     "description",
@@ -83,6 +89,7 @@ def merge(results: Sequence[SourceResult]) -> MergeOutcome:
     owner_of_slug: dict[str, tuple[str, str]] = {}
     for result in usable:
         seen_in_source: set[tuple[str, str]] = set()
+        only_here = 0
         for raw in result.records:
             record, found = validate_record(raw)
             violations.extend(found)
@@ -101,6 +108,9 @@ def merge(results: Sequence[SourceResult]) -> MergeOutcome:
                 )
                 continue
             seen_in_source.add(key)
+            if result.placeholder and key not in by_key:
+                only_here += 1  # a model known only from placeholder data is not invented
+                continue
             owner = owner_of_slug.setdefault(record.slug, key)
             if owner != key:
                 violations.append(
@@ -113,13 +123,29 @@ def merge(results: Sequence[SourceResult]) -> MergeOutcome:
                     )
                 )
                 continue
-            _absorb(by_key, key, record)
+            _absorb(
+                by_key, key, record, skip=PLACEHOLDER_FIELDS if result.placeholder else frozenset()
+            )
+        if only_here:
+            violations.append(
+                Violation(
+                    result.source,
+                    "*",
+                    "models",
+                    str(only_here),
+                    "listed only by placeholder data: not added",
+                )
+            )
     models = sorted(by_key.values(), key=lambda m: m.slug)
     return MergeOutcome(models=models, violations=violations, order=order)
 
 
 def _absorb(
-    by_key: dict[tuple[str, str], MergedModel], key: tuple[str, str], record: ModelRecord
+    by_key: dict[tuple[str, str], MergedModel],
+    key: tuple[str, str],
+    record: ModelRecord,
+    *,
+    skip: frozenset[str],
 ) -> None:
     model = by_key.get(key)
     if model is None:
@@ -128,7 +154,7 @@ def _absorb(
     if record.source not in model.sources:
         model.sources.append(record.source)
     for name in MERGED_FIELDS:
-        if name in model.values:
+        if name in model.values or name in skip:
             continue
         value = getattr(record, name)
         if value is None or value == "":

@@ -198,7 +198,11 @@ class SyncService:
             if step.fallback_for and step.fallback_for in ok:
                 not_needed = skipped(step.name, f"not needed: {step.fallback_for} succeeded")
                 report.sources.append((step.name, not_needed))
+                if progress is not None:
+                    await progress(step.name, not_needed)
         await asyncio.gather(*(one(s) for s in fallbacks))
+        order = {step.name: index for index, step in enumerate(steps)}
+        report.sources.sort(key=lambda item: order.get(item[0], len(order)))
 
     async def _run_locked(self, report: SyncReport, progress: Progress | None) -> None:
         request = report.request
