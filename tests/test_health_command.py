@@ -7,7 +7,7 @@ import time
 from bot.local_slack.payloads import signed_headers, slash_command_form
 from bot.local_slack.server import LocalSlack
 from tests.conftest import SIGNING_SECRET
-from tests.harness import BotUnderTest
+from tests.harness import BotUnderTest, start_bot_process
 
 
 def _section_texts(body: dict[str, object]) -> str:
@@ -99,3 +99,37 @@ async def test_missing_headers_are_rejected(bot: BotUnderTest, local_slack: Loca
     assert reply.status == 401
     assert local_slack.calls_for("response_url") == []
     assert SIGNING_SECRET not in reply.text
+
+
+async def test_real_serve_process_acks_fast_and_rejects_bad_signatures(
+    bot_env: dict[str, str], local_slack: LocalSlack
+) -> None:
+    """`aisi-bot serve` (a real process) acks a signed /health in time; bad requests get 401."""
+    from urllib.parse import urlencode
+
+    async with start_bot_process(bot_env) as served:
+        reply = await served.sender.command(
+            "/health", "db", response_url=local_slack.response_url_for("p1")
+        )
+        assert reply.status == 200 and reply.elapsed_ms < 3000
+        call = await local_slack.wait_for(
+            "response_url", predicate=lambda c: c.key == "p1", timeout=15
+        )
+        assert "Database" in _section_texts(call.body)
+        body = urlencode(
+            slash_command_form("/health", "", response_url=local_slack.response_url_for("bad"))
+        )
+        forged = await served.sender.post_raw(body, signed_headers("wrong-secret", body))
+        stale = await served.sender.command(
+            "/health",
+            "",
+            response_url=local_slack.response_url_for("bad"),
+            timestamp=int(time.time()) - 600,
+        )
+        bare = await served.sender.post_raw(
+            body, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
+        assert (forged.status, stale.status, bare.status) == (401, 401, 401)
+        status, _ = await served.get("/healthz")
+        assert status == 200
+    assert [c for c in local_slack.calls_for("response_url") if c.key == "bad"] == []
