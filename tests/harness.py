@@ -17,7 +17,7 @@ from aiohttp import web
 from bot.app import build_bolt_app, build_slack_client, build_web_app, start_site
 from bot.local_slack.sender import SlackRequestSender
 from bot.runtime import Runtime, start_runtime
-from bot.settings import load_settings
+from bot.settings import LEGACY_AA_ENV, SECRET_ENV, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 LISTENING = re.compile(r"listening on http://[\d.]+:(\d+)")
@@ -76,10 +76,7 @@ async def start_bot_process(
     env: Mapping[str, str], *args: str, timeout_s: float = 60.0
 ) -> AsyncIterator[BotUnderTest]:
     """Run `aisi-bot serve` as a real process; yields once it logs its listening port."""
-    full_env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "REDIS_"))
-    }
-    full_env.update(env)
+    full_env = clean_env(env)
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -123,3 +120,30 @@ async def _wait_for_port(seen: asyncio.Queue[str]) -> int:
         match = LISTENING.search(line)
         if match:
             return int(match.group(1))
+
+
+def clean_env(env: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment without any Slack, store or provider secret, plus ``env``."""
+    dropped = ("SLACK_", "DATABASE_", "REDIS_", LEGACY_AA_ENV, *SECRET_ENV)
+    return {**{k: v for k, v in os.environ.items() if not k.startswith(dropped)}, **env}
+
+
+async def run_cli(
+    env: Mapping[str, str], *args: str, stdin: str | None = None, timeout_s: float = 60
+) -> tuple[int, str, str]:
+    """Run `aisi-bot ARGS` as a real process: (exit code, stdout, stderr)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        cwd=REPO,
+        env=clean_env(env),
+        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    data = stdin.encode() if stdin is not None else None
+    out, err = await asyncio.wait_for(proc.communicate(data), timeout_s)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,14 +12,11 @@ import pytest
 
 from bot.local_slack.sender import SentResponse
 from bot.local_slack.server import LocalSlack
-from tests.harness import REPO, start_bot_in_process, start_bot_process
+from tests.harness import run_cli, start_bot_in_process, start_bot_process
+from tests.provider_bodies import ANTHROPIC_402, ANTHROPIC_529, GOOGLE_400, REPLICATE_429
 from tests.upstreams import (
-    ANTHROPIC_402,
-    GOOGLE_400,
     KEY_ENV,
     KEY_PATHS,
-    OVERLOADED_529,
-    REPLICATE_429,
     Upstreams,
     all_ok,
     env_for,
@@ -87,7 +81,7 @@ def _script_mixed(up: Upstreams, keys: dict[str, str] = KEYS) -> None:
     up.route(KEY_PATHS["anthropic"], status=402, json=ANTHROPIC_402)
     up.route(KEY_PATHS["google"], status=400, json=GOOGLE_400)
     up.route(KEY_PATHS["replicate"], status=429, json=REPLICATE_429, headers={"Retry-After": "7"})
-    up.route(KEY_PATHS["artificial_analysis"], status=529, json=OVERLOADED_529)
+    up.route(KEY_PATHS["artificial_analysis"], status=529, json=ANTHROPIC_529)
 
 
 def _lines(body: dict[str, Any]) -> str:
@@ -116,21 +110,7 @@ async def _keys(env: dict[str, str], slack: LocalSlack, key: str = "k") -> tuple
 
 async def _cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     """Run `aisi-bot ARGS` as a real process: (exit code, stdout, stderr)."""
-    dropped = ("SLACK_", "DATABASE_", "REDIS_", "artificialanalysis_", *KEY_ENV.values())
-    full = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        cwd=REPO,
-        env={**full, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    return await run_cli(env, *args)
 
 
 async def test_all_valid_keys_answer_once_ephemeral_and_masked(

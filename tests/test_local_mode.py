@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from pathlib import Path
 
 from tests.conftest import LOOPBACK_CLOSED, write_test_config
-from tests.harness import REPO
+from tests.harness import run_cli
 
 
 async def _run_local(env: dict[str, str], script: str, timeout_s: float = 120) -> tuple[int, str]:
-    full_env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "REDIS_"))
-    }
-    full_env.update(env)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "serve",
-        cwd=REPO,
-        env=full_env,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(script.encode()), timeout_s)
-    return proc.returncode or 0, out.decode() + "\n[stderr]\n" + err.decode()
+    code, out, err = await run_cli(env, "serve", stdin=script, timeout_s=timeout_s)
+    return code, out + "\n[stderr]\n" + err
 
 
 def _local_env(bot_env: dict[str, str]) -> dict[str, str]:

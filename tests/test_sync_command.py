@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +20,13 @@ from bot.local_slack.sender import SentResponse
 from bot.local_slack.server import LocalSlack
 from bot.result_cache import KEY_PREFIX
 from bot.sources.aa_api import cache_key
-from tests.harness import REPO, BotUnderTest, start_bot_in_process
+from tests.harness import BotUnderTest, run_cli, start_bot_in_process
 from tests.sync_upstreams import (
     AA_API_PATH,
     AA_PAGE_PATH,
     ANTHROPIC_PATH,
     GITHUB_PATH,
     OPENAI_PATH,
-    SYNC_KEYS,
     SyncUpstreams,
     aa_api_body,
     github_backup_body,
@@ -228,21 +225,7 @@ def _forget_aa_cache(env: dict[str, str]) -> None:
 
 async def _cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     """Run `aisi-bot ARGS` as a real process: (exit code, stdout, stderr)."""
-    dropped = ("SLACK_", "DATABASE_", "REDIS_", "artificialanalysis_", *SYNC_KEYS)
-    full = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        cwd=REPO,
-        env={**full, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    return await run_cli(env, *args)
 
 
 def _without_ms(lines: list[str]) -> list[str]:

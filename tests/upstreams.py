@@ -244,33 +244,6 @@ def openai_401(shown_key: str = "sk-abc...xyz") -> dict[str, Any]:
     }
 
 
-ANTHROPIC_402 = {
-    "type": "error",
-    "error": {"type": "billing_error", "message": "Your account has a billing problem."},
-}
-GOOGLE_400 = {
-    "error": {
-        "code": 400,
-        "message": "API key not valid. Please pass a valid API key.",
-        "status": "INVALID_ARGUMENT",
-        "details": [
-            {
-                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
-                "reason": "API_KEY_INVALID",
-                "domain": "googleapis.com",
-                "metadata": {"service": "generativelanguage.googleapis.com"},
-            }
-        ],
-    }
-}
-REPLICATE_429 = {
-    "title": "Request was throttled",
-    "detail": "Request was throttled.",
-    "status": 429,
-}
-OVERLOADED_529 = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
-
-
 def app_health(database: str = "healthy", redis: str = "healthy") -> dict[str, Any]:
     """The app's /api/health body (top-level 'healthy' whatever its services say)."""
     return {
