@@ -20,7 +20,7 @@ from bot.local_slack.recording import RecordedCall
 from bot.local_slack.sender import SlackRequestSender
 from bot.local_slack.server import LocalSlack
 from bot.local_slack.text import message_to_text
-from bot.runtime import start_runtime
+from bot.runtime import Runtime, start_runtime
 from bot.secrets import Secret
 from bot.serve import freeze_startup_objects
 from bot.settings import Settings
@@ -36,6 +36,8 @@ SHOWN_METHODS = (
     "views.update",
     "views.publish",
 )
+# How long the prompt waits for a command's work (a full sync may take a while).
+WAIT_S = 120.0
 HELP = (
     "Type a slash command as in Slack: /health, /health db, /health help, /keys, /sync, /recover.\n"
     "Press a button of the last message that has it: press <label or action id>.\n"
@@ -150,7 +152,7 @@ async def run_local_mode(
             sender = SlackRequestSender(
                 session, f"http://127.0.0.1:{port}/slack/events", signing_secret
             )
-            await _repl(stdin, terminal, slack, sender, wait_s=settings.health_deadline_s + 5)
+            await _repl(stdin, terminal, runtime, sender, slack, wait_s=WAIT_S)
     finally:
         await runner.cleanup()
         await runtime.close()
@@ -161,11 +163,13 @@ async def run_local_mode(
 async def _repl(
     stdin: TextIO,
     terminal: Terminal,
-    slack: LocalSlack,
+    runtime: Runtime,
     sender: SlackRequestSender,
+    slack: LocalSlack,
     *,
     wait_s: float,
 ) -> None:
+    """Read lines, send them as Slack would, and wait until the bot has finished with each."""
     counter = 0
     while True:
         terminal.say("aisi> ")
@@ -181,7 +185,6 @@ async def _repl(
             terminal.say(HELP)
             continue
         counter += 1
-        since = len(slack.calls)
         if line.startswith("/"):
             command, _, text = line.partition(" ")
             reply = await sender.command(
@@ -217,15 +220,8 @@ async def _repl(
         if reply.text.strip():
             terminal.say(f"\n── only you can see this ──\n{message_to_text(_json(reply.text))}\n")
             continue
-        try:
-            await slack.wait_for(
-                "*",
-                since=since,
-                timeout=wait_s,
-                predicate=lambda c: c.method in SHOWN_METHODS or not c.ok,
-            )
-        except TimeoutError:
-            terminal.say(f"[nothing posted within {wait_s:g} s; it may still arrive]")
+        if not await runtime.wait_idle(wait_s):
+            terminal.say(f"[still working after {wait_s:g} s; the result will appear when ready]")
 
 
 def _json(text: str) -> dict[str, Any]:

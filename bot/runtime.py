@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -45,6 +46,31 @@ class Runtime:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     migrated: asyncio.Event = field(default_factory=asyncio.Event)
     redactor: Redactor = field(default_factory=Redactor)
+    _busy: int = 0
+    _idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self._idle.set()
+
+    @contextlib.asynccontextmanager
+    async def track(self) -> AsyncIterator[None]:
+        """Mark work in progress (a command's background part) until the block ends."""
+        self._busy += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._busy -= 1
+            if self._busy == 0:
+                self._idle.set()
+
+    async def wait_idle(self, timeout_s: float) -> bool:
+        """Wait until no tracked work runs; False if some was still running at the timeout."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout_s)
+        except TimeoutError:
+            return False
+        return True
 
     async def record_error(self, error_id: str, source: str, summary: str) -> None:
         """Remember a failure for /health (redacted); never raises, even with the database down."""

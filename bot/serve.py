@@ -16,6 +16,9 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# On SIGTERM, commands already acknowledged get this long to finish and post their results.
+SHUTDOWN_GRACE_S = 25
+
 
 def freeze_startup_objects() -> None:
     """Move everything built at start-up out of the collector's reach.
@@ -62,9 +65,12 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
         log.info("aisi-bot serving in %s mode on port %d", mode, port)
         await stop.wait()
     finally:
-        log.info("shutting down")
+        # Stop taking requests first, then let acknowledged work finish and post its result.
         if socket_handler is not None:
             await socket_handler.close_async()  # type: ignore[no-untyped-call]
         await runner.cleanup()
+        log.info("shutting down: waiting for work in progress (at most %d s)", SHUTDOWN_GRACE_S)
+        if not await runtime.wait_idle(SHUTDOWN_GRACE_S):
+            log.warning("work still running after %d s; stopping anyway", SHUTDOWN_GRACE_S)
         await runtime.close()
     return 0

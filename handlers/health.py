@@ -25,10 +25,11 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
         except UsageError as error:
             await ack_usage(ack, runtime.renderer, error)
             return
-        await ack()
-        report = await runtime.health.run(component)
-        runtime.metrics.health_checks.labels(report.state.value).inc()
-        message = runtime.renderer.render("health_report", report=report)
-        await respond_message(respond, message, visible=True)
+        async with runtime.track():  # local mode and shutdown wait for this
+            await ack()
+            report = await runtime.health.run(component)
+            runtime.metrics.health_checks.labels(report.state.value).inc()
+            message = runtime.renderer.render("health_report", report=report)
+            await respond_message(respond, message, visible=True)
 
     return {"/health"}

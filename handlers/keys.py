@@ -25,9 +25,10 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
         except UsageError as error:
             await ack_usage(ack, runtime.renderer, error)
             return
-        await ack()
-        report = await runtime.health.run("keys")
-        message = runtime.renderer.render("keys_report", report=report)
-        await respond_message(respond, message, visible=False)
+        async with runtime.track():  # local mode and shutdown wait for this
+            await ack()
+            report = await runtime.health.run("keys")
+            message = runtime.renderer.render("keys_report", report=report)
+            await respond_message(respond, message, visible=False)
 
     return {"/keys"}

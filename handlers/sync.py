@@ -42,43 +42,46 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
             )
             await ack(text=denied.text, blocks=denied.blocks, response_type="ephemeral")
             return
-        await ack()
-        service = runtime.sync
-        names = [step.name for step in service.steps_for(scope)]
-        done: list[tuple[str, SourceResult]] = []
-        channel = str(command.get("channel_id", ""))
-        progress_ts = await _post_progress(
-            client, runtime, channel, scope, dry_run, user_id, done, names
-        )
-
-        async def on_source(name: str, result: SourceResult) -> None:
-            done.append((name, result))
-            if progress_ts is None:
-                return
-            finished = {n for n, _ in done}
-            message = runtime.renderer.render(
-                "sync_progress",
-                scope=scope,
-                dry_run=dry_run,
-                user_id=user_id,
-                done=done,
-                pending=[n for n in names if n not in finished],
+        async with runtime.track():  # local mode and shutdown wait for this
+            await ack()
+            service = runtime.sync
+            names = [step.name for step in service.steps_for(scope)]
+            done: list[tuple[str, SourceResult]] = []
+            channel = str(command.get("channel_id", ""))
+            progress_ts = await _post_progress(
+                client, runtime, channel, scope, dry_run, user_id, done, names
             )
-            try:
-                await client.chat_update(channel=channel, ts=progress_ts, **message.as_kwargs())
-            except SlackApiError as exc:
-                log.warning("progress update failed: %s", exc.response.get("error"))
 
-        request = SyncRequest(scope=scope, dry_run=dry_run, force=force, trigger=f"user:{user_id}")
-        report = await service.run(request, on_source)
-        summary = runtime.renderer.render("sync_report", report=report, user_id=user_id)
-        if progress_ts is not None:
-            try:
-                await client.chat_update(channel=channel, ts=progress_ts, **summary.as_kwargs())
-                return
-            except SlackApiError as exc:
-                log.warning("summary update failed: %s", exc.response.get("error"))
-        await respond_message(respond, summary, visible=True)
+            async def on_source(name: str, result: SourceResult) -> None:
+                done.append((name, result))
+                if progress_ts is None:
+                    return
+                finished = {n for n, _ in done}
+                message = runtime.renderer.render(
+                    "sync_progress",
+                    scope=scope,
+                    dry_run=dry_run,
+                    user_id=user_id,
+                    done=done,
+                    pending=[n for n in names if n not in finished],
+                )
+                try:
+                    await client.chat_update(channel=channel, ts=progress_ts, **message.as_kwargs())
+                except SlackApiError as exc:
+                    log.warning("progress update failed: %s", exc.response.get("error"))
+
+            request = SyncRequest(
+                scope=scope, dry_run=dry_run, force=force, trigger=f"user:{user_id}"
+            )
+            report = await service.run(request, on_source)
+            summary = runtime.renderer.render("sync_report", report=report, user_id=user_id)
+            if progress_ts is not None:
+                try:
+                    await client.chat_update(channel=channel, ts=progress_ts, **summary.as_kwargs())
+                    return
+                except SlackApiError as exc:
+                    log.warning("summary update failed: %s", exc.response.get("error"))
+            await respond_message(respond, summary, visible=True)
 
     return {"/sync"}
 

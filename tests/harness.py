@@ -32,6 +32,17 @@ class BotUnderTest:
     session: aiohttp.ClientSession
     runtime: Runtime | None = None
     output: list[str] = field(default_factory=list)
+    process: asyncio.subprocess.Process | None = None
+
+    def terminate(self) -> None:
+        """SIGTERM the bot process (subprocess bots only)."""
+        assert self.process is not None
+        self.process.terminate()
+
+    async def wait_exit(self, timeout_s: float) -> int:
+        """The bot process's exit code once it has exited."""
+        assert self.process is not None
+        return await asyncio.wait_for(self.process.wait(), timeout_s)
 
     async def get(self, path: str) -> tuple[int, str]:
         """GET a path of the bot's HTTP server."""
@@ -102,7 +113,7 @@ async def start_bot_process(
         async with aiohttp.ClientSession() as session:
             secret = env.get("SLACK_SIGNING_SECRET", "")
             sender = SlackRequestSender(session, url + "/slack/events", secret)
-            yield BotUnderTest(url=url, sender=sender, session=session, output=output)
+            yield BotUnderTest(url=url, sender=sender, session=session, output=output, process=proc)
     finally:
         if proc.returncode is None:
             proc.terminate()

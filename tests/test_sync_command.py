@@ -696,3 +696,27 @@ async def test_cli_refused_sync_exits_1(
     assert code == 1, err
     assert "Sync refused — nothing written (all)" in out and "--force" in out
     assert _models(database_url) == before
+
+
+async def test_sigterm_during_a_sync_lets_it_finish_and_post(
+    env: dict[str, str], local_slack: LocalSlack, upstreams: SyncUpstreams, database_url: str
+) -> None:
+    """A real `aisi-bot serve` told to stop mid-sync finishes the sync and posts the summary."""
+    from tests.harness import start_bot_process
+
+    release = upstreams.gate(OPENAI_PATH)
+    async with start_bot_process(env) as served:
+        reply = await served.sender.command(
+            "/sync", "all", user_id=OPERATOR, response_url=local_slack.response_url_for("term")
+        )
+        assert reply.status == 200
+        await upstreams.arrived(OPENAI_PATH)
+        served.terminate()
+        release.set()
+        summary = await local_slack.wait_for(
+            "chat.update", predicate=lambda c: _is_summary(c.body), timeout=30
+        )
+        assert "Sync applied" in _text(summary.body)
+        assert await served.wait_exit(30) == 0
+    assert any("waiting for work in progress" in line for line in served.output)
+    assert [outcome for outcome, _, _ in _runs(database_url)] == ["applied"]
