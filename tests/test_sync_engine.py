@@ -282,3 +282,30 @@ async def test_app_cache_cleared_by_prefix_after_apply(stores: tuple[Database, R
 
 
 Fetch = Callable[[], Awaitable[SourceResult]]
+
+
+async def test_redis_down_refuses_to_sync_without_the_lock(
+    database_url: str, stores: tuple[Database, Redis]
+) -> None:
+    """With Redis unreachable the sync cannot take its lock: it says so and writes nothing."""
+    db, _ = stores
+    dead = build_redis("redis://127.0.0.1:1/0", timeout_s=1)
+    try:
+        report = await _service(db, dead, _step("aa_api", _records(20))).run(_request())
+    finally:
+        await dead.aclose()
+    assert report.outcome == "failed" and "Redis" in report.reason
+    assert _table(database_url) == []
+
+
+async def test_database_down_sync_fails_cleanly(stores: tuple[Database, Redis]) -> None:
+    """With the database unreachable the sync names it and releases its lock."""
+    _, redis = stores
+    dead = Database("postgresql://postgres@127.0.0.1:1/none", connect_timeout_s=1)
+    await dead.open()
+    try:
+        report = await _service(dead, redis, _step("aa_api", _records(20))).run(_request())
+    finally:
+        await dead.close()
+    assert report.outcome == "failed" and "database unavailable" in report.reason
+    assert await redis.exists("aisi-bot:lock:sync") == 0
