@@ -1,9 +1,17 @@
-"""The one error handler: domain errors become a short message; others get an error id."""
+"""The one error mapping: domain errors become a short message; others get an error id.
+
+Failures reach it two ways: Bolt's global error handler (before a listener acked), and
+``after_ack`` around every listener's background part. The second matters: a listener that
+raises within Bolt's 10 ms ack poll after acking makes Bolt drop the ack (the request then
+times out as "unhandled"), so work after the ack never lets an exception escape to Bolt.
+"""
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -15,6 +23,37 @@ from bot.runtime import Runtime
 log = logging.getLogger("aisi.handlers")
 
 
+async def report_failure(
+    runtime: Runtime, respond: AsyncRespond | None, source: str, error: Exception
+) -> None:
+    """Log with an id, record it for /health, and tell the user briefly (never the details)."""
+    error_id = secrets.token_hex(4)
+    if isinstance(error, BotError):
+        log.warning("%s failed (error id %s): %s", source, error_id, error.public_text)
+        text = error.public_text
+    else:
+        log.error("%s failed (error id %s)", source, error_id, exc_info=error)
+        runtime.metrics.errors.labels(source).inc()
+        text = "Something went wrong on our side."
+    await runtime.record_error(error_id, source, f"{type(error).__name__}: {error}")
+    if respond is not None:
+        message = runtime.renderer.render("error", message=text, error_id=error_id)
+        try:
+            await respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+        except Exception:  # the user cannot be told; the log line above has it all
+            log.warning("could not tell the user about error %s", error_id)
+
+
+@asynccontextmanager
+async def after_ack(runtime: Runtime, respond: AsyncRespond, source: str) -> AsyncIterator[None]:
+    """The background part of a command: tracked (for shutdown), failures reported, not raised."""
+    async with runtime.track():
+        try:
+            yield
+        except Exception as error:
+            await report_failure(runtime, respond, source, error)
+
+
 def register(app: AsyncApp, runtime: Runtime) -> None:
     """Install the global error handler."""
 
@@ -23,15 +62,4 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         error: Exception, body: dict[str, Any], respond: AsyncRespond | None
     ) -> None:
         source = str(body.get("command") or body.get("type") or "unknown")
-        error_id = secrets.token_hex(4)
-        if isinstance(error, BotError):
-            log.warning("%s failed (error id %s): %s", source, error_id, error.public_text)
-            text = error.public_text
-        else:
-            log.error("%s failed (error id %s)", source, error_id, exc_info=error)
-            runtime.metrics.errors.labels(source).inc()
-            text = "Something went wrong on our side."
-        await runtime.record_error(error_id, source, f"{type(error).__name__}: {error}")
-        if respond is not None and body.get("response_url"):
-            message = runtime.renderer.render("error", message=text, error_id=error_id)
-            await respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+        await report_failure(runtime, respond if body.get("response_url") else None, source, error)

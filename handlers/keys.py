@@ -12,6 +12,7 @@ from bot.errors import UsageError
 from bot.health import parse_keys_args
 from bot.runtime import Runtime
 from handlers.common import ack_usage, respond_message
+from handlers.errors import after_ack
 
 
 def register(app: AsyncApp, runtime: Runtime) -> set[str]:
@@ -25,7 +26,7 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
         except UsageError as error:
             await ack_usage(ack, runtime.renderer, error)
             return
-        async with runtime.track():  # local mode and shutdown wait for this
+        async with after_ack(runtime, respond, "/keys"):
             await ack()
             report = await runtime.health.run("keys")
             message = runtime.renderer.render("keys_report", report=report)

@@ -16,6 +16,7 @@ from bot.runtime import Runtime
 from bot.sources.records import SourceResult
 from bot.sync.service import SyncRequest, parse_sync_args
 from handlers.common import ack_usage, respond_message
+from handlers.errors import after_ack
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
             )
             await ack(text=denied.text, blocks=denied.blocks, response_type="ephemeral")
             return
-        async with runtime.track():  # local mode and shutdown wait for this
+        async with after_ack(runtime, respond, "/sync"):
             await ack()
             service = runtime.sync
             names = [step.name for step in service.steps_for(scope)]
