@@ -76,10 +76,7 @@ WHERE m.id = c.id
 _LOG_NEW = """
 INSERT INTO public.change_logs
     (id, provider_id, model_id, change_type, change_data, confidence, created_at)
-SELECT 'chg_' || substr(m.id, 5), m.provider_id, m.id, 'new',
-       jsonb_build_object(
-           'slug', m.slug, 'sync_run', %(run)s::bigint, 'data_source', m.data_source),
-       1.0, %(now)s
+SELECT 'chg_' || substr(m.id, 5), m.provider_id, m.id, 'new', %(note)s::jsonb, 1.0, %(now)s
 FROM public.models AS m WHERE starts_with(m.id, %(batch)s)
 """
 _synced_values = operator.itemgetter(*SYNCED_COLUMNS)
@@ -143,8 +140,13 @@ async def _provider_ids(
 async def _log_new_models(
     cur: psycopg.AsyncCursor[Any], batch: str, run_id: int | None, now: datetime
 ) -> None:
-    """One change_logs row per model just inserted, built by the server from the rows."""
-    await cur.execute(_LOG_NEW, {"batch": batch, "run": run_id, "now": now})
+    """One change_logs row per model just inserted, built by the server from the rows.
+
+    The note only names the sync run: the new row itself (never deleted) holds the slug,
+    values and data source as they were inserted, and later changes log old and new values.
+    """
+    note = json.dumps({"sync_run": run_id, "reason": "new in this sync"})
+    await cur.execute(_LOG_NEW, {"batch": batch, "note": note, "now": now})
 
 
 async def apply_plan(
