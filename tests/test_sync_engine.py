@@ -309,3 +309,26 @@ async def test_database_down_sync_fails_cleanly(stores: tuple[Database, Redis]) 
         await dead.close()
     assert report.outcome == "failed" and "database unavailable" in report.reason
     assert await redis.exists("aisi-bot:lock:sync") == 0
+
+
+async def test_rows_with_the_apps_own_slug_style_are_updated_in_place(
+    stores: tuple[Database, Redis], database_url: str
+) -> None:
+    """The app's 'google-gemini-1.5-pro' row is the sources' 'gemini-1-5-pro': updated once."""
+    db, redis = stores
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO public.providers (id, slug, name) VALUES ('prov-g', 'google', 'Google')"
+        )
+        conn.execute(
+            "INSERT INTO public.models (id, provider_id, slug, name, is_active, data_source)"
+            " VALUES ('google:gemini-1-5-pro', 'prov-g', 'google-gemini-1.5-pro', 'Gemini 1.5 Pro',"
+            " true, 'artificial-analysis')"
+        )
+    record = ModelRecord(
+        "google", "Google", "gemini-1-5-pro", "Gemini 1.5 Pro", "aa_api", "x", intelligence_score=45
+    )
+    report = await _service(db, redis, _step("aa_api", (record,))).run(_request())
+    assert report.plan is not None
+    assert (report.plan.added, report.plan.updated, len(report.plan.deactivate)) == (0, 1, 0)
+    assert _table(database_url) == [("google-gemini-1.5-pro", True, 45, "aa_api")]

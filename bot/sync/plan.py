@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from bot.sources.records import normalise_model_slug, normalise_provider
 from bot.sync.merge import MERGED_FIELDS, MergedModel
 
 # Columns the sync owns, as stored (ints rounded, prices to 4 places like numeric(10,4)).
@@ -75,6 +76,19 @@ class GuardDecision:
     overridden: bool = False
 
 
+def match_key(provider_slug: str, slug: str) -> tuple[str, str]:
+    """How a source's model finds its existing row whatever the row's slug style.
+
+    The app's own rows use slugs like 'google-gemini-1.5-pro' (provider prefix, dots); the
+    sources give 'gemini-1.5-pro' or 'gemini-1-5-pro'. A mismatch here once hid a whole
+    provider's models, and would make every sync look like "all models vanished".
+    """
+    provider = normalise_provider(provider_slug)
+    model = normalise_model_slug(slug)
+    prefix = provider + "-"
+    return provider, model.removeprefix(prefix) if model != prefix else model
+
+
 def stored_value(column: str, value: object) -> object:
     """A value as the table stores it, so an unchanged resync compares equal."""
     if value is None:
@@ -112,12 +126,15 @@ def plan_sync(
     rank = {source: index for index, source in enumerate(priority)}
     plan = SyncPlan(active_before=sum(1 for row in existing if row.is_active))
     rows = {row.slug: row for row in existing}
+    by_key: dict[tuple[str, str], ExistingModel] = {}
+    for existing_row in existing:
+        by_key.setdefault(match_key(existing_row.provider_slug, existing_row.slug), existing_row)
     seen: set[str] = set()
     for model in merged:
-        seen.add(model.slug)
         plan.from_source[model.data_source] += 1
         desired = _desired(model)
-        row = rows.get(model.slug)
+        row = rows.get(model.slug) or by_key.get(match_key(model.provider_slug, model.slug))
+        seen.add(row.slug if row is not None else model.slug)
         if row is None:
             changed: dict[str, tuple[object, object]] = {
                 c: (None, v) for c, v in desired.items() if v is not None
