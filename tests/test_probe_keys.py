@@ -14,7 +14,7 @@ import pytest
 
 from bot.probes.base import ProbeState
 from bot.probes.cache_protocol import MemoryResultCache
-from bot.probes.keys import mask_key, parse_retry_after, probe_all_keys, probe_key
+from bot.probes.keys import mask_key, parse_retry_after, probe_key
 from tests.provider_bodies import (
     ANTHROPIC_400_CREDIT,
     ANTHROPIC_401,
@@ -360,58 +360,3 @@ async def test_other_providers_do_not_use_the_cache() -> None:
     await check("openai", handler, cache=cache)
     assert len(calls) == 2
     assert len(cache) == 0
-
-
-async def test_probe_all_keys_runs_concurrently_and_keeps_order() -> None:
-    """All providers are asked at once (each waits for the others) and come back in order."""
-    providers = ["openai", "anthropic", "google", "replicate"]
-    arrived = asyncio.Event()
-    count = [0]
-
-    async def handler(request: httpx.Request) -> httpx.Response:
-        count[0] += 1
-        if count[0] == len(providers):
-            arrived.set()
-        await arrived.wait()
-        return httpx.Response(200, json={"data": []})
-
-    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-        results = await probe_all_keys(
-            {p: KEY for p in providers} | {"artificial_analysis": None},
-            {},
-            client=client,
-            cache=None,
-            timeout_s=2.0,
-        )
-    assert [r.name for r in results] == [
-        "OpenAI",
-        "Anthropic",
-        "Google AI",
-        "Replicate",
-        "Artificial Analysis",
-    ]
-    assert [r.status for r in results] == ["valid"] * 4 + ["missing"]
-
-
-async def test_probe_all_keys_deadline_turns_a_hang_into_timeout() -> None:
-    """A provider that hangs past the deadline is 'timeout'; the others still report."""
-
-    async def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.host == "api.openai.com":
-            await asyncio.sleep(5)
-        return httpx.Response(200, json={"data": []})
-
-    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-        results = await probe_all_keys(
-            {"openai": KEY, "anthropic": KEY, "nonesuch": KEY},
-            {},
-            client=client,
-            cache=None,
-            timeout_s=0.2,
-        )
-    assert [(r.status, r.state) for r in results] == [
-        ("timeout", ProbeState.UNKNOWN),
-        ("valid", ProbeState.OK),
-        ("error", ProbeState.UNKNOWN),
-    ]
-    assert results[0].detail == "timeout after 0.2 s"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -10,12 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.health import HealthCheck, NamedProbe
 from bot.probes.base import ProbeResult, ProbeState
 from bot.probes.cache_protocol import MemoryResultCache
 from bot.probes.vendors import (
     DEFAULT_STATUS_PAGES,
-    StatusPage,
-    probe_all_status_pages,
     probe_status_page,
 )
 
@@ -323,40 +321,21 @@ def test_default_table_has_the_five_vendors() -> None:
     assert all(p.page_url.startswith("https://") for p in DEFAULT_STATUS_PAGES)
 
 
-async def test_probe_all_status_pages_is_concurrent_and_ordered() -> None:
-    """All pages are read at once (each waits for the others), results in table order."""
-    arrived = asyncio.Event()
-    count = [0]
-    bodies = {
-        "statuspage": statuspage("none", "All Systems Operational"),
-        "neon": neon(("Neon Console", [], [])),
-        "google_cloud": [],
-    }
-
-    async def handler(request: httpx.Request) -> httpx.Response:
-        count[0] += 1
-        if count[0] == len(DEFAULT_STATUS_PAGES):
-            arrived.set()
-        await arrived.wait()
-        kind = next(p.kind for p in DEFAULT_STATUS_PAGES if p.url == str(request.url))
-        return httpx.Response(200, json=bodies[kind])
-
-    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-        results = await probe_all_status_pages(
-            DEFAULT_STATUS_PAGES, client=client, cache=None, timeout_s=2.0
-        )
-    assert [r.name for r in results] == [p.name for p in DEFAULT_STATUS_PAGES]
-    assert {r.state for r in results} == {ProbeState.OK}
-    assert results[0].facts["page_url"] == "https://status.openai.com"
-
-
-async def test_unknown_kind_is_reported_not_raised_by_probe_all() -> None:
-    """A misconfigured page kind becomes one UNKNOWN line; the report still arrives."""
-    pages = [StatusPage("Odd", "rss", "https://odd.example/feed", "https://odd.example")]
+async def test_unknown_kind_is_reported_not_raised_by_the_health_check() -> None:
+    """A page kind no parser knows becomes one UNKNOWN line; the report still arrives."""
     async with httpx.AsyncClient(transport=httpx.MockTransport(answer(200, {}))) as client:
-        results = await probe_all_status_pages(pages, client=client, cache=None, timeout_s=1)
-    assert (results[0].name, results[0].state, results[0].status) == (
+
+        async def odd() -> ProbeResult:
+            return await probe_status_page(
+                "Odd", "rss", "https://odd.example/feed", client=client, cache=None
+            )
+
+        report = await HealthCheck(
+            [NamedProbe("Odd", "vendors", odd)], probe_timeout_s=1, deadline_s=1
+        ).run()
+    result = report.results[0]
+    assert (result.name, result.state, result.detail) == (
         "Odd",
         ProbeState.UNKNOWN,
-        "error",
+        "probe failed: ValueError",
     )

@@ -6,14 +6,12 @@ import asyncio
 import json
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
-
-from bot.probes.base import ProbeFn, ProbeResult, ProbeState, run_with_deadline
 
 Facts = dict[str, str | int | float | None]
 
@@ -69,27 +67,6 @@ async def read_json(response: httpx.Response) -> object:
     if len(content) > _BIG_BODY_BYTES:
         return await asyncio.to_thread(json.loads, content)
     return json.loads(content)
-
-
-async def run_all(
-    probes: Sequence[tuple[str, str, ProbeFn]], timeout_s: float
-) -> list[ProbeResult]:
-    """Run probes concurrently, each under its own deadline; a crash becomes UNKNOWN."""
-    outcomes = await asyncio.gather(
-        *(run_with_deadline(name, group, fn, timeout_s) for name, group, fn in probes),
-        return_exceptions=True,
-    )
-    results: list[ProbeResult] = []
-    for (name, group, _), outcome in zip(probes, outcomes, strict=True):
-        if isinstance(outcome, ProbeResult):
-            results.append(outcome)
-        elif isinstance(outcome, Exception):
-            # Type only: an exception text may carry a URL with credentials.
-            detail = f"probe failed: {type(outcome).__name__}"
-            results.append(ProbeResult(name, group, ProbeState.UNKNOWN, None, detail, "error"))
-        else:
-            raise outcome
-    return results
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

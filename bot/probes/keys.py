@@ -12,11 +12,10 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from functools import partial
 
 import httpx
 
-from bot.probes.base import ProbeFn, ProbeResult, ProbeState
+from bot.probes.base import ProbeResult, ProbeState
 from bot.probes.cache_protocol import ResultCache, decode_cached, encode_cached
 from bot.probes.http import (
     DEFAULT_TIMEOUT_S,
@@ -24,7 +23,6 @@ from bot.probes.http import (
     http_get,
     parse_retry_after,
     read_json,
-    run_all,
     short,
 )
 from bot.secrets import mask
@@ -256,28 +254,3 @@ async def probe_key(
         await quota_cache.set(cache_key, encode_cached(result, clock()), ttl)
         result = replace(result, facts={**result.facts, "cached": "no", "cache_age_s": 0})
     return result
-
-
-async def probe_all_keys(
-    keys: Mapping[str, str | None],
-    base_urls: Mapping[str, str],
-    *,
-    client: httpx.AsyncClient,
-    cache: ResultCache | None,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
-) -> list[ProbeResult]:
-    """Check every provider in ``keys`` concurrently, in the order given."""
-    probes: list[tuple[str, str, ProbeFn]] = []
-    for provider, key in keys.items():
-        check = KEY_CHECKS.get(provider)
-        fn = partial(
-            probe_key,
-            provider,
-            key,
-            base_url=base_urls.get(provider, ""),
-            client=client,
-            cache=cache,
-            timeout_s=timeout_s,
-        )
-        probes.append((check.display_name if check else provider, GROUP, fn))
-    return await run_all(probes, timeout_s)

@@ -25,18 +25,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import partial
 
 import httpx
 
-from bot.probes.base import ProbeFn, ProbeResult, ProbeState, worst
+from bot.probes.base import ProbeResult, ProbeState, worst
 from bot.probes.cache_protocol import ResultCache, decode_cached, encode_cached
 from bot.probes.http import (
     DEFAULT_TIMEOUT_S,
     Facts,
     http_get,
     read_json,
-    run_all,
     short,
 )
 
@@ -314,33 +312,3 @@ async def probe_status_page(
         ttl = max(cache_ttl_s, MIN_CACHE_TTL_S)
         await cache.set(cache_key, encode_cached(result, clock()), ttl)
     return result
-
-
-async def probe_all_status_pages(
-    pages: Sequence[StatusPage],
-    *,
-    client: httpx.AsyncClient,
-    cache: ResultCache | None,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
-    cache_ttl_s: int = MIN_CACHE_TTL_S,
-) -> list[ProbeResult]:
-    """Every status page concurrently, each under its own deadline, in the order given."""
-    probes: list[tuple[str, str, ProbeFn]] = [
-        (
-            page.name,
-            GROUP,
-            partial(
-                probe_status_page,
-                page.name,
-                page.kind,
-                page.url,
-                client=client,
-                cache=cache,
-                cache_ttl_s=cache_ttl_s,
-                timeout_s=timeout_s,
-                page_url=page.page_url,
-            ),
-        )
-        for page in pages
-    ]
-    return await run_all(probes, timeout_s)
