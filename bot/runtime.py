@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
 import psycopg
 from psycopg_pool import PoolTimeout
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from bot.cache import build_redis
 from bot.db import Database
@@ -104,15 +105,14 @@ class Runtime:
             await self.redis.ping()
             return "ok"
 
-        out: dict[str, str] = {}
-        for name, check in (("database", database), ("cache", cache)):
+        async def probe(check: Callable[[], Awaitable[str]]) -> str:
             try:
-                out[name] = await asyncio.wait_for(check(), timeout_s)
-            except (TimeoutError, PoolTimeout, psycopg.Error, OSError) as exc:
-                out[name] = f"unavailable: {type(exc).__name__}"
-            except Exception as exc:  # redis raises its own tree; any failure means not ready
-                out[name] = f"unavailable: {type(exc).__name__}"
-        return out
+                return await asyncio.wait_for(check(), timeout_s)
+            except (TimeoutError, PoolTimeout, psycopg.Error, RedisError, OSError) as exc:
+                return f"unavailable: {type(exc).__name__}"
+
+        db_state, cache_state = await asyncio.gather(probe(database), probe(cache))
+        return {"database": db_state, "cache": cache_state}
 
 
 async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
