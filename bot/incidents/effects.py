@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from bot.incidents.changes import ChangeLine
 from bot.incidents.machine import EscalationStep
-from bot.incidents.model import EventKind, Incident, IncidentEvent
+from bot.incidents.model import EscalationTarget, EventKind, Incident, IncidentEvent
 from bot.incidents.notify import IncidentNotifier, IncidentPager, PagerError
 from bot.incidents.outbox import OutboxStore
 from bot.incidents.store import IncidentStore
@@ -99,21 +99,37 @@ class Effects:
         await self.guarded("update", self._notifier.incident_changed(incident, event))
         await self.thread_line(incident, event)
 
-    async def thread_line(self, incident: Incident, event: IncidentEvent) -> bool:
-        """Deliver one timeline line and mark it delivered."""
+    async def thread_line(
+        self, incident: Incident, event: IncidentEvent, *, mark: bool = True
+    ) -> bool:
+        """Deliver one timeline line (and mark it delivered unless the caller will)."""
         if incident.message_ts is None or not event.thread:
             return False
         ok, _ = await self.guarded("thread line", self._notifier.thread_line(incident, event))
-        if ok:
+        if ok and mark:
             await self._outbox.mark_delivered([event.id], now=self._clock())
         return ok
 
-    async def page_level2(
-        self, incident: Incident, users: tuple[str, ...], step: EscalationStep
-    ) -> None:
-        """Mention and DM the Level 2 people of a step (nobody configured: nothing to send)."""
-        if users:
-            await self.guarded("page", self._notifier.page_level2(incident, users, step))
+    async def escalated(self, incident: Incident, event: IncidentEvent) -> bool:
+        """Update the message, add the line, then page Level 2 or post the Level 3 request.
+
+        The line counts as delivered only once all of it went out, so a page cut off by a
+        crash is sent again by the outbox (at least once) rather than lost.
+        """
+        if incident.message_ts is None:
+            return False  # nothing posted yet: the outbox delivers it after the message
+        await self.guarded("update", self._notifier.incident_changed(incident, event))
+        ok = await self.thread_line(incident, event, mark=False)
+        step = EscalationStep(int(event.detail["round"]), int(event.detail["step"]))
+        users = tuple(str(u) for u in event.detail.get("users") or ())
+        if step.target is EscalationTarget.LEVEL3:
+            ok = await self.level3(incident) and ok
+        elif users:
+            paged, _ = await self.guarded("page", self._notifier.page_level2(incident, users, step))
+            ok = paged and ok
+        if ok:
+            await self._outbox.mark_delivered([event.id], now=self._clock())
+        return ok
 
     async def page(self, action: str, incident: Incident) -> None:
         """Mirror a transition to the pager; a failure becomes a ``pagerduty_failed`` line."""
@@ -145,7 +161,7 @@ class Effects:
         if ok and event is not None:
             await self.thread_line(incident, event)
 
-    async def level3(self, incident: Incident) -> None:
+    async def level3(self, incident: Incident) -> bool:
         """Post the Level 3 vendor support request (vendor states read under a deadline)."""
         statuses: Sequence[VendorStatus] = ()
         if self._vendor_status is not None:
@@ -160,7 +176,10 @@ class Effects:
             statuses=statuses,
             now=self._clock(),
         )
-        await self.guarded("level 3 request", self._notifier.level3_request(incident, request))
+        ok, _ = await self.guarded(
+            "level 3 request", self._notifier.level3_request(incident, request)
+        )
+        return ok
 
     async def read_changes(self, now: datetime) -> Sequence[ChangeLine] | None:
         """The last 24 h of changes for a new incident (None when unknown or not configured)."""
@@ -184,6 +203,8 @@ class Effects:
                     delivered += posted.message_ts is not None
                 else:
                     delivered += await self._outbox.mark_delivered([event.id], now=now)
+            elif event.kind is EventKind.ESCALATED:
+                delivered += await self.escalated(incident, event)
             elif await self.thread_line(incident, event):
                 delivered += 1
         return delivered

@@ -17,12 +17,10 @@ from bot.incidents import machine
 from bot.incidents.alerts import AlertInput
 from bot.incidents.effects import ChangeReader, Clock, Effects, VendorStatusReader
 from bot.incidents.escalation import EscalationStore
-from bot.incidents.machine import EscalationStep
 from bot.incidents.model import (
     Action,
     AlertStatus,
     CheckOutcome,
-    EscalationTarget,
     EventKind,
     FiredTimer,
     Incident,
@@ -189,9 +187,7 @@ class IncidentService:
         if applied.event is None:
             refusal = machine.refusal_to_escalate(applied.incident, level)
             return self._refused(applied.incident, refusal or Refusal.ALREADY_AT_LEVEL)
-        detail = applied.event.detail
-        step = EscalationStep(int(detail["round"]), int(detail["step"]))
-        await self._after_escalation(applied.incident, applied.event, step)
+        await self._effects.escalated(applied.incident, applied.event)
         return TransitionResult(True, applied.incident, applied.event)
 
     async def resolve(self, incident_id: int, *, actor: str, note: str = "") -> TransitionResult:
@@ -228,8 +224,7 @@ class IncidentService:
                 break
             fired.append(step.fired)
             if step.event is not None:
-                done = EscalationStep(step.fired.round, step.fired.step)
-                await self._after_escalation(step.incident, step.event, done)
+                await self._effects.escalated(step.incident, step.event)
         return fired
 
     async def next_timer_due(self) -> datetime | None:
@@ -296,12 +291,3 @@ class IncidentService:
         await self._effects.changed(incident, event)
         await self._effects.page("resolve", incident)
         return TransitionResult(True, incident, event, time_to_resolve_s=ttr)
-
-    async def _after_escalation(
-        self, incident: Incident, event: IncidentEvent, step: EscalationStep
-    ) -> None:
-        await self._effects.changed(incident, event)
-        if step.target is EscalationTarget.LEVEL3:
-            await self._effects.level3(incident)
-        else:
-            await self._effects.page_level2(incident, self.policy.users_for(step.target), step)
