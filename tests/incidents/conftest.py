@@ -74,9 +74,7 @@ ServiceFactory = Callable[..., IncidentService]
 
 
 @pytest.fixture
-def make_service(
-    db: Database, clock: FakeClock, notifier: RecordingNotifier
-) -> ServiceFactory:
+def make_service(db: Database, clock: FakeClock, notifier: RecordingNotifier) -> ServiceFactory:
     """Build a service on the test database (policy and collaborators overridable)."""
 
     def build(**kw: Any) -> IncidentService:

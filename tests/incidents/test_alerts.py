@@ -89,7 +89,7 @@ def test_durations_parse_to_seconds(text: str, seconds: float) -> None:
 @pytest.mark.parametrize("text", ["", "15", "m", "0s", "-5m", "1.5h", "15 minutes", "1h 30m"])
 def test_bad_durations_are_refused_with_a_reason(text: str) -> None:
     """A malformed or zero duration raises ValueError saying what is expected."""
-    with pytest.raises(ValueError, match="duration|longer than zero"):
+    with pytest.raises(ValueError, match=r"duration|longer than zero"):
         parse_duration(text)
 
 

@@ -72,11 +72,7 @@ async def test_double_ack_from_two_replicas_applies_once(
         a, b = make_service(), make_service(database=other_db)
         incident_id = await opened(a)
         results = await asyncio.gather(
-            *(
-                svc.acknowledge(incident_id, actor=f"U{n}")
-                for n in range(10)
-                for svc in (a, b)
-            )
+            *(svc.acknowledge(incident_id, actor=f"U{n}") for n in range(10) for svc in (a, b))
         )
     finally:
         await other_db.close()
