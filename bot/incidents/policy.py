@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from bot.config_values import as_int, as_user_ids
+from bot.errors import ConfigError
 from bot.incidents.model import EscalationTarget
 
 _DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d)")
@@ -83,3 +86,37 @@ def may_press_incident_button(
     if not user_id:
         return False
     return user_id in set(operators) or user_id in policy.level2_people
+
+
+MAX_AUTO_ESCALATE_AFTER_S = 7 * 86400.0
+
+
+def policy_from_config(section: Mapping[str, Any]) -> EscalationPolicy:
+    """The policy from the ``[escalation]`` table; a bad value raises ``ConfigError`` naming it.
+
+    ``auto_escalate_after`` (a duration string) replaces ``auto_escalate_minutes``, which is
+    still read when the new key is absent. Defaults: 15 min, 3 repeats, flap threshold 2.
+    """
+    key = "escalation.auto_escalate_after"
+    raw_after = section.get("auto_escalate_after")
+    if raw_after is not None:
+        if not isinstance(raw_after, str):
+            raise ConfigError(key, f"must be a duration such as 90s, 15m or 1h (got {raw_after!r})")
+        try:
+            after_s = parse_duration(raw_after)
+        except ValueError as exc:
+            raise ConfigError(key, str(exc)) from None
+        if after_s > MAX_AUTO_ESCALATE_AFTER_S:
+            raise ConfigError(key, f"must be at most 7d (got {raw_after!r})")
+    else:
+        minutes = section.get("auto_escalate_minutes", 15)
+        after_s = 60.0 * as_int("escalation.auto_escalate_minutes", minutes, 1, 10080)
+    return EscalationPolicy(
+        primary=as_user_ids("escalation.level2_primary", section.get("level2_primary", [])),
+        backup=as_user_ids("escalation.level2_backup", section.get("level2_backup", [])),
+        after_s=after_s,
+        max_repeats=as_int("escalation.max_repeats", section.get("max_repeats", 3), 0, 20),
+        flap_threshold=as_int(
+            "escalation.flap_threshold", section.get("flap_threshold", 2), 1, 100
+        ),
+    )

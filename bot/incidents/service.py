@@ -54,7 +54,8 @@ def utc_now() -> datetime:
 class IncidentService:
     """Raise, dedupe, acknowledge, escalate and resolve incidents; fire escalation timers.
 
-    Inject ``clock`` to drive time in tests. ``vendor_status`` reads the vendors' current
+    Inject ``clock`` to drive time in tests; ``db_timeout_s`` bounds the wait for a pooled
+    connection. ``vendor_status`` reads the vendors' current
     status-page states (the health probes) for Level 3; ``what_changed`` reads the last
     24 h of changes for a new incident's thread. Both are optional.
     """
@@ -72,13 +73,14 @@ class IncidentService:
         what_changed: ChangeReader | None = None,
         clock: Clock = utc_now,
         read_timeout_s: float = 8.0,
+        db_timeout_s: float = 10.0,
     ) -> None:
         self.policy = policy
-        self._store = IncidentStore(db)
-        self._escalation = EscalationStore(db)
-        self._streaks = StreakStore(db)
-        self._outbox = OutboxStore(db)
-        self._stats = StatsStore(db)
+        self._store = IncidentStore(db, timeout_s=db_timeout_s)
+        self._escalation = EscalationStore(db, timeout_s=db_timeout_s)
+        self._streaks = StreakStore(db, timeout_s=db_timeout_s)
+        self._outbox = OutboxStore(db, timeout_s=db_timeout_s)
+        self._stats = StatsStore(db, timeout_s=db_timeout_s)
         self._metrics = metrics
         self._clock = clock
         self._effects = Effects(
@@ -92,6 +94,10 @@ class IncidentService:
             what_changed=what_changed,
             read_timeout_s=read_timeout_s,
         )
+
+    def now(self) -> datetime:
+        """The service's clock (injected in tests)."""
+        return self._clock()
 
     # -- alerts in ------------------------------------------------------------------------
 

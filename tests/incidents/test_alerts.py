@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from bot.errors import ConfigError
 from bot.incidents import (
     AlertStatus,
     AlertValidationError,
@@ -15,6 +16,7 @@ from bot.incidents import (
     parse_duration,
     validate_alert,
 )
+from bot.incidents.policy import policy_from_config
 
 
 def body(**over: Any) -> dict[str, Any]:
@@ -101,3 +103,43 @@ def test_operators_and_level2_may_press_and_nobody_else() -> None:
     assert may_press_incident_button("UB", operators=(), policy=policy)
     assert not may_press_incident_button("UX", operators=("UOP",), policy=policy)
     assert not may_press_incident_button("", operators=("",), policy=policy)
+
+
+def test_policy_from_the_escalation_table() -> None:
+    """[escalation] with auto_escalate_after, people, repeats and flap threshold."""
+    policy = policy_from_config(
+        {
+            "level2_primary": ["U012PRIMARY"],
+            "level2_backup": ["S012GROUP"],
+            "auto_escalate_after": "2s",
+            "max_repeats": 0,
+            "flap_threshold": 3,
+        }
+    )
+    assert policy == EscalationPolicy(
+        primary=("U012PRIMARY",), backup=("S012GROUP",), after_s=2, max_repeats=0, flap_threshold=3
+    )
+
+
+def test_policy_defaults_and_the_old_minutes_key() -> None:
+    """Without auto_escalate_after the old auto_escalate_minutes still counts; defaults apply."""
+    assert policy_from_config({"auto_escalate_minutes": 5}).after_s == 300
+    assert policy_from_config({}) == EscalationPolicy(after_s=900, max_repeats=3, flap_threshold=2)
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [
+        ({"auto_escalate_after": "soon"}, "escalation.auto_escalate_after"),
+        ({"auto_escalate_after": 15}, "escalation.auto_escalate_after"),
+        ({"auto_escalate_after": "30d"}, "escalation.auto_escalate_after"),
+        ({"max_repeats": -1}, "escalation.max_repeats"),
+        ({"flap_threshold": 0}, "escalation.flap_threshold"),
+        ({"level2_primary": ["alice"]}, "escalation.level2_primary"),
+    ],
+)
+def test_bad_policy_values_name_their_key(section: dict[str, Any], key: str) -> None:
+    """Each bad value fails with a ConfigError naming the key."""
+    with pytest.raises(ConfigError) as caught:
+        policy_from_config(section)
+    assert caught.value.key == key
