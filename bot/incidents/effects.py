@@ -63,6 +63,12 @@ class Effects:
             log.exception("incident notification %s failed (error id %s)", what, error_id)
             return False, None
 
+    async def _mark(self, event: IncidentEvent) -> None:
+        """Mark a line delivered; if that fails it is delivered again later (at least once)."""
+        await self.guarded(
+            "mark delivered", self._outbox.mark_delivered([event.id], now=self._clock())
+        )
+
     async def opened(
         self,
         incident: Incident,
@@ -74,9 +80,12 @@ class Effects:
         """Post the new incident's message, remember where it is, trigger the pager."""
         ok, ref = await self.guarded("post", self._notifier.incident_changed(incident, event))
         if ok and ref is not None:
-            placed = await self._store.set_message(incident.id, channel=ref.channel, ts=ref.ts)
+            _, placed = await self.guarded(
+                "remember message",
+                self._store.set_message(incident.id, channel=ref.channel, ts=ref.ts),
+            )
             if placed is not None:
-                await self._outbox.mark_delivered([event.id], now=self._clock())
+                await self._mark(event)
                 if placed.count != incident.count or placed.state != incident.state:
                     # Repeats (or a transition) landed while the message was being posted.
                     await self.guarded("update", self._notifier.incident_changed(placed, None))
@@ -107,7 +116,7 @@ class Effects:
             return False
         ok, _ = await self.guarded("thread line", self._notifier.thread_line(incident, event))
         if ok and mark:
-            await self._outbox.mark_delivered([event.id], now=self._clock())
+            await self._mark(event)
         return ok
 
     async def escalated(self, incident: Incident, event: IncidentEvent) -> bool:
@@ -128,7 +137,7 @@ class Effects:
             paged, _ = await self.guarded("page", self._notifier.page_level2(incident, users, step))
             ok = paged and ok
         if ok:
-            await self._outbox.mark_delivered([event.id], now=self._clock())
+            await self._mark(event)
         return ok
 
     async def page(self, action: str, incident: Incident) -> None:

@@ -85,17 +85,8 @@ class EscalationStore:
             )
             assert incident is not None
             await cancel_timers(conn, incident_id, now=now, why="escalated by hand")
-            following = machine.next_step(policy, step)
-            if following is not None and incident.state in machine.AUTO_ESCALATE_FROM:
-                due = now + timedelta(seconds=policy.after_s)
-                await schedule_timer(
-                    conn,
-                    incident_id,
-                    due_at=due,
-                    round_=following.round,
-                    step=following.step,
-                    now=now,
-                )
+            if incident.state in machine.AUTO_ESCALATE_FROM:
+                await _schedule_next(conn, incident_id, step, policy=policy, now=now)
             event = await _escalated_event(
                 conn,
                 before,
@@ -159,17 +150,7 @@ class EscalationStore:
                 last=following is None,
             )
             await _mark_fired(conn, timer_id, now=now, replica=replica, outcome="escalated")
-            next_due = None
-            if following is not None:
-                next_due = now + timedelta(seconds=policy.after_s)
-                await schedule_timer(
-                    conn,
-                    incident_id,
-                    due_at=next_due,
-                    round_=following.round,
-                    step=following.step,
-                    now=now,
-                )
+            next_due = await _schedule_next(conn, incident_id, step, policy=policy, now=now)
         users = policy.users_for(step.target)
         fired = FiredTimer(
             timer_id,
@@ -237,6 +218,18 @@ async def _escalated_event(
         to_level=after.level,
         detail=detail,
     )
+
+
+async def _schedule_next(
+    conn: Conn, incident_id: int, done: EscalationStep, *, policy: EscalationPolicy, now: datetime
+) -> datetime | None:
+    """Schedule the step after ``done`` one wait from now; None when the schedule is over."""
+    following = machine.next_step(policy, done)
+    if following is None:
+        return None
+    due = now + timedelta(seconds=policy.after_s)
+    await schedule_timer(conn, incident_id, following, due_at=due, now=now)
+    return due
 
 
 async def _mark_fired(

@@ -10,6 +10,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from bot.incidents.machine import EscalationStep
 from bot.incidents.model import EventKind, Incident, IncidentEvent, Level, Severity, State
 
 Conn = psycopg.AsyncConnection[Any]
@@ -167,11 +168,11 @@ async def cancel_timers(conn: Conn, incident_id: int, *, now: datetime, why: str
 
 
 async def schedule_timer(
-    conn: Conn, incident_id: int, *, due_at: datetime, round_: int, step: int, now: datetime
+    conn: Conn, incident_id: int, step: EscalationStep, *, due_at: datetime, now: datetime
 ) -> None:
     """Schedule an incident's next escalation step (at most one pending per incident)."""
     await conn.execute(
         "INSERT INTO chatops.incident_timers (incident_id, kind, due_at, round, step, created_at)"
         " VALUES (%s, 'escalate', %s, %s, %s, %s)",
-        (incident_id, due_at, round_, step, now),
+        (incident_id, due_at, step.round, step.step, now),
     )

@@ -108,14 +108,7 @@ class IncidentStore:
                     detail={"severity": alert.severity.value, "source": alert.source},
                 )
                 if first_step is not None and first_due is not None:
-                    await schedule_timer(
-                        conn,
-                        incident_id,
-                        due_at=first_due,
-                        round_=first_step.round,
-                        step=first_step.step,
-                        now=now,
-                    )
+                    await schedule_timer(conn, incident_id, first_step, due_at=first_due, now=now)
             incident = await self._get(conn, incident_id)
         return incident, created, event
 

@@ -124,3 +124,15 @@ async def test_listing_open_and_all_as_json(service: IncidentService) -> None:
     assert [i["dedup_key"] for i in everything] == ["c", "b", "a"]
     assert {"id", "dedup_key", "state", "level", "count"} <= set(everything[0])
     assert everything[0]["state"] == "resolved"
+
+
+async def test_details_are_kept_as_given_and_a_bare_repeat_keeps_them(
+    service: IncidentService,
+) -> None:
+    """Text or object details round-trip; a repeat without details keeps the earlier ones."""
+    text = await service.raise_alert(alert("a", details="pool exhausted"), actor="x")
+    obj = await service.raise_alert(alert("b", details={"url": "/api", "code": 500}), actor="x")
+    assert text.incident and text.incident.details == "pool exhausted"
+    assert obj.incident and obj.incident.details == {"url": "/api", "code": 500}
+    again = await service.raise_alert(alert("b"), actor="x")
+    assert again.incident and again.incident.details == {"url": "/api", "code": 500}
