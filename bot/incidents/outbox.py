@@ -1,0 +1,40 @@
+"""Timeline lines not yet delivered to Slack: the outbox a notifier catches up from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.db import Database
+from bot.incidents.model import IncidentEvent
+from bot.incidents.rows import EVENT_COLUMNS, fetch_events
+
+
+class OutboxStore:
+    """Reads undelivered thread lines and marks lines delivered."""
+
+    def __init__(self, db: Database, *, timeout_s: float = 10.0) -> None:
+        self._db = db
+        self._timeout_s = timeout_s
+
+    async def undelivered(self, *, before: datetime, limit: int = 100) -> list[IncidentEvent]:
+        """Thread lines written before ``before`` that never reached Slack, oldest first."""
+        async with self._db.connection(self._timeout_s) as conn:
+            return await fetch_events(
+                conn,
+                f"SELECT {EVENT_COLUMNS} FROM chatops.incident_events"  # noqa: S608 - constant
+                " WHERE thread AND posted_at IS NULL AND at < %s ORDER BY id LIMIT %s",
+                (before, limit),
+            )
+
+    async def mark_delivered(self, event_ids: Sequence[int], *, now: datetime) -> int:
+        """Mark lines as posted to the thread; returns how many were still pending."""
+        if not event_ids:
+            return 0
+        async with self._db.connection(self._timeout_s) as conn:
+            cur = await conn.execute(
+                "UPDATE chatops.incident_events SET posted_at = %s"
+                " WHERE id = ANY(%s) AND posted_at IS NULL",
+                (now, list(event_ids)),
+            )
+        return cur.rowcount

@@ -1,0 +1,122 @@
+"""The escalation policy (``[escalation]`` in config) and who may press incident buttons."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.config_values import as_int, as_user_ids
+from bot.errors import ConfigError
+from bot.incidents.model import EscalationTarget
+
+_DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a duration string: ``"90s"``, ``"15m"``, ``"1h"``, ``"1h30m"``.
+
+    Raises ``ValueError`` with a reason fit for a one-line configuration error.
+    """
+    raw = text.strip().lower() if isinstance(text, str) else ""
+    if not raw:
+        raise ValueError(f"must be a duration such as 90s, 15m or 1h (got {text!r})")
+    position = 0
+    total = 0.0
+    for match in _DURATION_PART.finditer(raw):
+        if match.start() != position:
+            break
+        total += int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        position = match.end()
+    if position != len(raw):
+        raise ValueError(f"must be a duration such as 90s, 15m or 1h (got {text!r})")
+    if total <= 0:
+        raise ValueError(f"must be longer than zero (got {text!r})")
+    return total
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    """Who is paged, how long an unacknowledged incident waits, how often the round repeats.
+
+    ``primary`` and ``backup`` are Slack user (or user-group) ids; an empty list skips its
+    step. ``after_s`` is ``escalation.auto_escalate_after``; ``max_repeats`` is how many more
+    rounds follow the first (0: one round). ``flap_threshold`` is how many consecutive
+    failures of the bot's own check open an incident.
+    """
+
+    primary: tuple[str, ...] = ()
+    backup: tuple[str, ...] = ()
+    after_s: float = 900.0
+    max_repeats: int = 3
+    flap_threshold: int = 2
+
+    def __post_init__(self) -> None:
+        if self.after_s <= 0:
+            raise ValueError("after_s must be positive")
+        if self.max_repeats < 0:
+            raise ValueError("max_repeats must be 0 or more")
+        if self.flap_threshold < 1:
+            raise ValueError("flap_threshold must be 1 or more")
+
+    def users_for(self, target: EscalationTarget) -> tuple[str, ...]:
+        """The people a step pages (none for Level 3, which is a vendor request)."""
+        if target is EscalationTarget.PRIMARY:
+            return self.primary
+        if target is EscalationTarget.BACKUP:
+            return self.backup
+        return ()
+
+    @property
+    def level2_people(self) -> frozenset[str]:
+        """Everyone on Level 2 (primary and backup)."""
+        return frozenset(self.primary) | frozenset(self.backup)
+
+
+def may_press_incident_button(
+    user_id: str, *, operators: Iterable[str], policy: EscalationPolicy
+) -> bool:
+    """Whether a verified Slack user may press an incident button: operators and Level 2.
+
+    Deny by default: an empty or unknown id may not. Membership of a Slack user group
+    listed in the policy cannot be known here; the Slack side resolves groups first.
+    """
+    if not user_id:
+        return False
+    return user_id in set(operators) or user_id in policy.level2_people
+
+
+MAX_AUTO_ESCALATE_AFTER_S = 7 * 86400.0
+
+
+def policy_from_config(section: Mapping[str, Any]) -> EscalationPolicy:
+    """The policy from the ``[escalation]`` table; a bad value raises ``ConfigError`` naming it.
+
+    ``auto_escalate_after`` (a duration string) replaces ``auto_escalate_minutes``, which is
+    still read when the new key is absent. Defaults: 15 min, 3 repeats, flap threshold 2.
+    """
+    key = "escalation.auto_escalate_after"
+    raw_after = section.get("auto_escalate_after")
+    if raw_after is not None:
+        if not isinstance(raw_after, str):
+            raise ConfigError(key, f"must be a duration such as 90s, 15m or 1h (got {raw_after!r})")
+        try:
+            after_s = parse_duration(raw_after)
+        except ValueError as exc:
+            raise ConfigError(key, str(exc)) from None
+        if after_s > MAX_AUTO_ESCALATE_AFTER_S:
+            raise ConfigError(key, f"must be at most 7d (got {raw_after!r})")
+    else:
+        minutes = section.get("auto_escalate_minutes", 15)
+        after_s = 60.0 * as_int("escalation.auto_escalate_minutes", minutes, 1, 10080)
+    return EscalationPolicy(
+        primary=as_user_ids("escalation.level2_primary", section.get("level2_primary", [])),
+        backup=as_user_ids("escalation.level2_backup", section.get("level2_backup", [])),
+        after_s=after_s,
+        max_repeats=as_int("escalation.max_repeats", section.get("max_repeats", 3), 0, 20),
+        flap_threshold=as_int(
+            "escalation.flap_threshold", section.get("flap_threshold", 2), 1, 100
+        ),
+    )

@@ -1,0 +1,299 @@
+"""The one entry point for incidents: raise and clear by dedup key, buttons, timers, checks.
+
+``POST /alerts``, the CLI, the bot's own checks and the Slack buttons all call this
+service. Every state change is a compare-and-set in PostgreSQL (the truth); Slack,
+PagerDuty and metrics follow after the commit and never undo it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.db import Database
+from bot.incidents import machine
+from bot.incidents.alerts import AlertInput
+from bot.incidents.effects import ChangeReader, Clock, Effects, VendorStatusReader
+from bot.incidents.escalation import EscalationStore
+from bot.incidents.model import (
+    Action,
+    AlertStatus,
+    CheckOutcome,
+    EventKind,
+    FiredTimer,
+    Incident,
+    IncidentEvent,
+    IncidentStats,
+    Level,
+    RaiseOutcome,
+    Refusal,
+    Severity,
+    TransitionResult,
+)
+from bot.incidents.notify import IncidentMetrics, IncidentNotifier, IncidentPager
+from bot.incidents.outbox import OutboxStore
+from bot.incidents.policy import EscalationPolicy
+from bot.incidents.stats import StatsStore
+from bot.incidents.store import Applied, IncidentStore
+from bot.incidents.streaks import StreakStore
+from bot.incidents.support import VendorContact
+
+log = logging.getLogger(__name__)
+
+CHECK_PASSED_NOTE = "check passed again"
+ALERT_RESOLVED_NOTE = "the alert's source reported it resolved"
+
+
+def utc_now() -> datetime:
+    """The current time in UTC (the default clock)."""
+    return datetime.now(UTC)
+
+
+class IncidentService:
+    """Raise, dedupe, acknowledge, escalate and resolve incidents; fire escalation timers.
+
+    Inject ``clock`` to drive time in tests; ``db_timeout_s`` bounds the wait for a pooled
+    connection. ``vendor_status`` reads the vendors' current
+    status-page states (the health probes) for Level 3; ``what_changed`` reads the last
+    24 h of changes for a new incident's thread. Both are optional.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        policy: EscalationPolicy,
+        notifier: IncidentNotifier,
+        pager: IncidentPager | None = None,
+        metrics: IncidentMetrics | None = None,
+        vendors: Sequence[VendorContact] = (),
+        vendor_status: VendorStatusReader | None = None,
+        what_changed: ChangeReader | None = None,
+        clock: Clock = utc_now,
+        read_timeout_s: float = 8.0,
+        db_timeout_s: float = 10.0,
+    ) -> None:
+        self.policy = policy
+        self._store = IncidentStore(db, timeout_s=db_timeout_s)
+        self._escalation = EscalationStore(db, timeout_s=db_timeout_s)
+        self._streaks = StreakStore(db, timeout_s=db_timeout_s)
+        self._outbox = OutboxStore(db, timeout_s=db_timeout_s)
+        self._stats = StatsStore(db, timeout_s=db_timeout_s)
+        self._metrics = metrics
+        self._clock = clock
+        self._effects = Effects(
+            store=self._store,
+            outbox=self._outbox,
+            notifier=notifier,
+            pager=pager,
+            clock=clock,
+            vendors=vendors,
+            vendor_status=vendor_status,
+            what_changed=what_changed,
+            read_timeout_s=read_timeout_s,
+        )
+
+    def now(self) -> datetime:
+        """The service's clock (injected in tests)."""
+        return self._clock()
+
+    # -- alerts in ------------------------------------------------------------------------
+
+    async def raise_alert(self, alert: AlertInput, *, actor: str) -> RaiseOutcome:
+        """Apply one alert: open, count a repeat, resolve, or ignore (resolved + unknown key).
+
+        ``actor`` is ``"alert:<source>"``, ``"cli:<user>"`` or ``"system"``.
+        """
+        if not machine.alert_opens_or_updates(alert.status):
+            return await self.clear(alert.dedup_key, actor=actor, note=ALERT_RESOLVED_NOTE)
+        now = self._clock()
+        first = machine.next_step(self.policy, None)
+        incident, created, event = await self._store.raise_firing(
+            alert,
+            actor=actor,
+            now=now,
+            first_step=first,
+            first_due=now + timedelta(seconds=self.policy.after_s),
+        )
+        if not created or event is None:
+            await self._effects.repeated(incident)
+            return RaiseOutcome(Action.UPDATED, incident)
+        changes = await self._effects.read_changes(now)
+        incident = await self._effects.opened(incident, event, changes)
+        return RaiseOutcome(Action.CREATED, incident, event)
+
+    async def clear(self, dedup_key: str, *, actor: str, note: str = "") -> RaiseOutcome:
+        """Resolve the open incident of a dedup key; ``ignored`` when the key has none."""
+        applied = await self._store.resolve(
+            actor=actor, now=self._clock(), note=note, dedup_key=dedup_key
+        )
+        if applied is None or applied.event is None:
+            return RaiseOutcome(Action.IGNORED, None)
+        result = await self._after_resolve(applied)
+        return RaiseOutcome(
+            Action.RESOLVED, applied.incident, applied.event, result.time_to_resolve_s
+        )
+
+    async def record_check(
+        self,
+        dedup_key: str,
+        *,
+        ok: bool,
+        title: str,
+        severity: Severity = Severity.CRITICAL,
+        source: str = "aisi-bot",
+        details: str | dict[str, Any] | None = None,
+    ) -> CheckOutcome:
+        """One result of the bot's own check, with flap suppression.
+
+        A failure opens (or repeats) an incident only from ``policy.flap_threshold``
+        consecutive failures on; the first pass resolves the open incident itself, noting
+        "check passed again".
+        """
+        failures = await self._streaks.record(dedup_key, ok=ok, now=self._clock())
+        if ok:
+            outcome = await self.clear(dedup_key, actor="system", note=CHECK_PASSED_NOTE)
+            shown = outcome if outcome.action is Action.RESOLVED else None
+            return CheckOutcome(dedup_key, True, 0, shown)
+        if failures < self.policy.flap_threshold:
+            return CheckOutcome(dedup_key, False, failures, None)
+        alert = AlertInput(
+            dedup_key=dedup_key,
+            title=title[:200],
+            severity=severity,
+            source=source,
+            status=AlertStatus.FIRING,
+            details=details,
+        )
+        outcome = await self.raise_alert(alert, actor="system")
+        return CheckOutcome(dedup_key, False, failures, outcome)
+
+    # -- buttons --------------------------------------------------------------------------
+
+    async def acknowledge(self, incident_id: int, *, actor: str) -> TransitionResult:
+        """Acknowledge (stops automatic escalation). Of two presses exactly one applies."""
+        applied = await self._store.acknowledge(incident_id, actor=actor, now=self._clock())
+        if applied.event is None:
+            return self._refused(applied.incident, machine.refusal_to_acknowledge(applied.incident))
+        incident = applied.incident
+        tta = incident.time_to_acknowledge_s
+        if self._metrics is not None and tta is not None:
+            self._metrics.observe_time_to_acknowledge(incident.severity, tta)
+        await self._effects.changed(incident, applied.event)
+        await self._effects.page("acknowledge", incident)
+        return TransitionResult(True, incident, applied.event, time_to_acknowledge_s=tta)
+
+    async def escalate(self, incident_id: int, *, level: Level, actor: str) -> TransitionResult:
+        """Escalate at once to Level 2 (page the primary) or Level 3 (vendor request)."""
+        applied = await self._escalation.escalate(
+            incident_id, level=level, actor=actor, now=self._clock(), policy=self.policy
+        )
+        if applied.event is None:
+            refusal = machine.refusal_to_escalate(applied.incident, level)
+            return self._refused(applied.incident, refusal or Refusal.ALREADY_AT_LEVEL)
+        await self._effects.escalated(applied.incident, applied.event)
+        return TransitionResult(True, applied.incident, applied.event)
+
+    async def resolve(self, incident_id: int, *, actor: str, note: str = "") -> TransitionResult:
+        """Resolve from open or acknowledged. Of two presses exactly one applies."""
+        applied = await self._store.resolve(
+            actor=actor, now=self._clock(), note=note, incident_id=incident_id
+        )
+        assert applied is not None
+        if applied.event is None:
+            return self._refused(applied.incident, Refusal.ALREADY_RESOLVED)
+        return await self._after_resolve(applied)
+
+    async def record_denied(self, incident_id: int, *, actor: str, action: str) -> IncidentEvent:
+        """Audit an unauthorised press (kept in the timeline, never shown in the thread)."""
+        return await self._store.record_event(
+            incident_id,
+            kind=EventKind.DENIED,
+            actor=actor,
+            now=self._clock(),
+            detail={"action": action},
+            thread=False,
+        )
+
+    # -- timers ---------------------------------------------------------------------------
+
+    async def fire_due_timers(self, *, replica: str, limit: int = 50) -> list[FiredTimer]:
+        """Fire every due escalation timer this replica can claim (each fires once overall)."""
+        fired: list[FiredTimer] = []
+        while len(fired) < limit:
+            step = await self._escalation.fire_next_due(
+                now=self._clock(), replica=replica, policy=self.policy
+            )
+            if step is None or step.fired is None:
+                break
+            fired.append(step.fired)
+            if step.event is not None:
+                await self._effects.escalated(step.incident, step.event)
+        return fired
+
+    async def next_timer_due(self) -> datetime | None:
+        """When the earliest pending escalation timer is due (None: none pending)."""
+        return await self._escalation.next_due_at()
+
+    # -- Slack bookkeeping ----------------------------------------------------------------
+
+    async def set_message(self, incident_id: int, *, channel: str, ts: str) -> Incident | None:
+        """Remember the incident's Slack message (set once; None when it already was)."""
+        return await self._store.set_message(incident_id, channel=channel, ts=ts)
+
+    async def deliver_pending(self, *, older_than_s: float = 60.0, limit: int = 100) -> int:
+        """Catch up on timeline lines (and first messages) that never reached Slack.
+
+        Run it from a job that runs once across replicas. Returns how many were delivered.
+        """
+        before = self._clock() - timedelta(seconds=older_than_s)
+        return await self._effects.deliver_pending(before=before, limit=limit)
+
+    # -- reading --------------------------------------------------------------------------
+
+    async def get(self, incident_id: int) -> Incident:
+        """One incident; raises ``IncidentNotFoundError``."""
+        return await self._store.get(incident_id)
+
+    async def find_open(self, dedup_key: str) -> Incident | None:
+        """The open incident of a dedup key, if any."""
+        return await self._store.open_by_key(dedup_key)
+
+    async def list_open(self, *, limit: int = 200) -> list[Incident]:
+        """Open and acknowledged incidents, most severe and oldest first."""
+        return await self._store.list_incidents(include_resolved=False, limit=limit)
+
+    async def list_all(self, *, limit: int = 200) -> list[Incident]:
+        """Every incident, newest first (``aisi-bot incidents --all``)."""
+        return await self._store.list_incidents(include_resolved=True, limit=limit)
+
+    async def timeline(self, incident_id: int) -> list[IncidentEvent]:
+        """An incident's timeline, oldest first."""
+        return await self._store.timeline(incident_id)
+
+    async def open_by_severity(self) -> dict[Severity, int]:
+        """Open incidents per severity (the gauge in ``/metrics``)."""
+        return await self._stats.open_by_severity()
+
+    async def stats(self, *, start: datetime, end: datetime) -> IncidentStats:
+        """Counts and median times to acknowledge and resolve in [start, end)."""
+        return await self._stats.window(start=start, end=end)
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _refused(self, incident: Incident, refusal: Refusal | None) -> TransitionResult:
+        reason = refusal or Refusal.ALREADY_RESOLVED
+        by, at = machine.who_and_when(incident, reason)
+        return TransitionResult(False, incident, refusal=reason, by=by, at=at)
+
+    async def _after_resolve(self, applied: Applied) -> TransitionResult:
+        incident, event = applied.incident, applied.event
+        assert event is not None
+        ttr = incident.time_to_resolve_s
+        if self._metrics is not None and ttr is not None:
+            self._metrics.observe_time_to_resolve(incident.severity, ttr)
+        await self._effects.changed(incident, event)
+        await self._effects.page("resolve", incident)
+        return TransitionResult(True, incident, event, time_to_resolve_s=ttr)
