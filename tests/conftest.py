@@ -19,9 +19,6 @@ from bot.db import Database
 from bot.local_slack.server import LocalSlack
 from tests.harness import BotUnderTest, start_bot_in_process
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = Path(os.environ.get("AISI_FIXTURES_DIR", REPO.parent / "shared" / "fixtures" / "ai-go"))
-
 BOT_TOKEN = "xoxb-test-" + "0" * 24
 SIGNING_SECRET = "test-signing-secret-" + "s" * 12
 
@@ -93,6 +90,17 @@ def module_database_url(pg_admin_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def empty_database(pg_admin_url: str) -> Iterator[str]:
+    """A brand-new database with nothing in it (not migrated), dropped afterwards."""
+    name = f"aisi_empty_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield _with_database(pg_admin_url, name)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
 def database_url(module_database_url: str) -> str:
     """The module's database with every table emptied before the test."""
     with psycopg.connect(module_database_url, autocommit=True) as conn:
@@ -140,9 +148,11 @@ STATUS_PAGE_PATHS = (
 
 
 def write_test_config(folder: Path, status_base: str = LOOPBACK_CLOSED) -> Path:
-    """A config folder like the repo's, with every vendor status page on loopback."""
+    """An override folder (BOT_CONFIG_DIR) putting every vendor status page on loopback.
+
+    The package's default settings lie underneath; its local.toml replaces the status pages.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "settings.toml").write_text((REPO / "config" / "settings.toml").read_text())
     pages = [
         f'[[status_pages]]\nname = "{name}"\nkind = "{kind}"\nurl = "{status_base}{path}"\n'
         for name, kind, path in STATUS_PAGE_PATHS
