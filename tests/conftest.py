@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -23,6 +25,7 @@ BOT_TOKEN = "xoxb-test-" + "0" * 24
 SIGNING_SECRET = "test-signing-secret-" + "s" * 12
 
 _embedded: dict[str, Any] = {}
+_store_dirs: list[Path] = []
 
 # slack_sdk's clients honour HTTP(S)_PROXY even for 127.0.0.1 and ignore NO_PROXY; every
 # test talks to loopback only, so a proxy in the environment must not capture that traffic.
@@ -31,33 +34,47 @@ for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PRO
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Stop the embedded servers if this run started them."""
+    """Stop the embedded servers if this run started them, and remove their files."""
     for server in _embedded.values():
         server.stop()
+    for folder in _store_dirs:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _store_dir(kind: str) -> Path:
+    """A folder for an embedded server, outside pytest's shared temporary root.
+
+    Every pytest session resets that root (``/tmp/pytest-of-<user>``) to mode 0700, while an
+    embedded PostgreSQL started by root runs as its own system user and needs to traverse it:
+    a second test session starting meanwhile (another checkout) would lock the server out.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=f"aisi-test-{kind}-"))
+    _store_dirs.append(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def pg_admin_url() -> str:
     """A PostgreSQL server URL: TEST_DATABASE_URL, else an embedded server for this run."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return url
     from bot.embedded import EmbeddedPostgres
 
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg"))
+    server = EmbeddedPostgres(_store_dir("pg"))
     _embedded["pg"] = server
     return server.start()
 
 
 @pytest.fixture(scope="session")
-def redis_base_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def redis_base_url() -> str:
     """A Redis URL: TEST_REDIS_URL (its database number is ours to flush), else embedded."""
     url = os.environ.get("TEST_REDIS_URL")
     if url:
         return url
     from bot.embedded import EmbeddedRedis
 
-    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    server = EmbeddedRedis(_store_dir("redis"))
     _embedded["redis"] = server
     return server.start()
 
