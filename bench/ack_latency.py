@@ -20,7 +20,6 @@ import math
 import os
 import re
 import secrets
-import shutil
 import signal
 import sys
 import tempfile
@@ -34,9 +33,10 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
+from bot.config_files import load_config_files
 from bot.local_slack.payloads import signed_headers, slash_command_form
 from bot.local_slack.server import LocalSlack, RecordedCall
-from bot.settings import DEFAULT_CONFIG_DIR, SECRET_ENV, URL_DEFAULTS, load_config_files
+from bot.settings import SECRET_ENV, URL_DEFAULTS
 
 Sample = tuple[float, str | None]  # (ms from send to response, error or None)
 
@@ -137,10 +137,9 @@ def clean_env() -> dict[str, str]:
 
 
 def write_config(config_dir: Path) -> None:
-    """The repo's settings.toml plus a local.toml sending every status page to NOWHERE."""
-    shutil.copyfile(DEFAULT_CONFIG_DIR / "settings.toml", config_dir / "settings.toml")
+    """A local.toml over the package defaults sending every URL and status page to NOWHERE."""
     lines = ["[urls]", *(f'{name} = "{NOWHERE}/"' for name in URL_DEFAULTS)]
-    for page in load_config_files(DEFAULT_CONFIG_DIR).get("status_pages", []):
+    for page in load_config_files().get("status_pages", []):
         kept = {k: v for k, v in page.items() if k not in ("url", "page_url")}
         lines += ["[[status_pages]]", *(f"{k} = {json.dumps(v)}" for k, v in kept.items()),
                   f'url = "{NOWHERE}/status"', f'page_url = "{NOWHERE}/"']

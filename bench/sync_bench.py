@@ -35,18 +35,26 @@ import httpx
 import psycopg
 from aiohttp import web
 
-import bot.sync.service as service_mod
-import bot.sync.store as store_mod
-from bot.cache import build_redis
-from bot.db import Database
-from bot.serve import freeze_startup_objects
-from bot.sources.aa_page import LEADERBOARD_PATH, fetch_aa_page, parse_leaderboard_html
-from bot.sources.records import ModelRecord, SourceResult
-from bot.sync.plan import SYNCED_COLUMNS
-from bot.sync.service import SourceStep, SyncReport, SyncRequest, SyncService
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # tests/ is not installed; the fixture reader lives there
+    sys.path.insert(0, str(REPO))
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "ai-go"
-PAGE = Path(os.environ.get("AISI_FIXTURES_DIR", FIXTURES)) / "aa_leaderboard_page.html"
+import bot.sync.service as service_mod  # noqa: E402
+import bot.sync.store as store_mod  # noqa: E402
+from bot.cache import build_redis  # noqa: E402
+from bot.db import Database  # noqa: E402
+from bot.serve import freeze_startup_objects  # noqa: E402
+from bot.sources.aa_page import (  # noqa: E402
+    LEADERBOARD_PATH,
+    fetch_aa_page,
+    parse_leaderboard_html,
+)
+from bot.sources.records import ModelRecord, SourceResult  # noqa: E402
+from bot.sync.plan import SYNCED_COLUMNS  # noqa: E402
+from bot.sync.service import SourceStep, SyncReport, SyncRequest, SyncService  # noqa: E402
+from tests.fixture_files import fixture_bytes  # noqa: E402
+
+PAGE = "aa_leaderboard_page.html"  # tests/fixtures/ai-go/, stored gzipped
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 REPS = 5  # sync runs and COPYs (median); the page is parsed 3 times
@@ -238,7 +246,7 @@ class Ticker:
 
 
 async def bench_parse() -> dict[str, float]:
-    page = PAGE.read_bytes()
+    page = fixture_bytes(PAGE)
     html = page.decode("utf-8")
 
     def parse_timed() -> tuple[float, int]:

@@ -1,6 +1,7 @@
 """Jinja2 → Block Kit: one template per message, every value passed through a filter.
 
-Templates live in ``templates/NAME.json.j2`` and produce ``{"text": ..., "blocks": [...]}``.
+Templates live in the package, ``bot/templates/NAME.json.j2`` (read with importlib.resources,
+so they are found in a wheel as in a checkout), and produce ``{"text": ..., "blocks": [...]}``.
 Values may only be printed through ``text`` (escaped mrkdwn), ``plain`` (plain_text) or
 ``json`` (numbers, booleans, ids): printing a bare value raises, so nothing reaches Slack
 unescaped by accident.
@@ -11,15 +12,36 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
 
-from bot.settings import REPO_ROOT
+TEMPLATE_DIR: Traversable = resources.files("bot") / "templates"
+TEMPLATE_SUFFIX = ".json.j2"
 
-TEMPLATE_DIR = REPO_ROOT / "templates"
+
+class _FolderLoader(BaseLoader):
+    """Templates from one folder, a package resource or a plain directory alike."""
+
+    def __init__(self, folder: Traversable) -> None:
+        self.folder = folder
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        if "/" in template or template.startswith("."):
+            raise TemplateNotFound(template)
+        item = self.folder / template
+        if not item.is_file():
+            raise TemplateNotFound(template)
+        return item.read_text(encoding="utf-8"), str(item), lambda: True
+
+    def list_templates(self) -> list[str]:
+        return sorted(item.name for item in self.folder.iterdir() if item.is_file())
 
 
 class _Json(str):
@@ -96,11 +118,11 @@ class Message:
 
 
 class Renderer:
-    """Renders templates/NAME.json.j2 with plain result objects into a Message."""
+    """Renders bot/templates/NAME.json.j2 with plain result objects into a Message."""
 
-    def __init__(self, template_dir: Path = TEMPLATE_DIR) -> None:
+    def __init__(self, template_dir: Traversable = TEMPLATE_DIR) -> None:
         self._env = Environment(
-            loader=FileSystemLoader(str(template_dir)),
+            loader=_FolderLoader(template_dir),
             undefined=StrictUndefined,
             autoescape=False,  # noqa: S701 - output is JSON; values go through |text/|plain/|json
             finalize=_finalize,
@@ -113,15 +135,15 @@ class Renderer:
         self._env.filters["plain"] = mentions.plain_filter
         self._env.globals["mention"] = mentions.mention
         self._env.filters["json"] = _json_filter
-        self._template_dir = template_dir
 
     def template_names(self) -> list[str]:
         """Every message template there is (without the .json.j2 ending)."""
-        return sorted(p.name.removesuffix(".json.j2") for p in self._template_dir.glob("*.json.j2"))
+        names = self._env.list_templates(filter_func=lambda n: n.endswith(TEMPLATE_SUFFIX))
+        return [name.removesuffix(TEMPLATE_SUFFIX) for name in names]
 
     def render(self, name: str, **context: Any) -> Message:
         """Render one template; raises ValueError if it does not produce valid JSON."""
-        raw = self._env.get_template(f"{name}.json.j2").render(**context)
+        raw = self._env.get_template(name + TEMPLATE_SUFFIX).render(**context)
         try:
             data = json.loads(raw)
         except json.JSONDecodeError as exc:

@@ -1,17 +1,18 @@
-"""Settings: secrets and connections from the environment, the rest from config/*.toml.
+"""Settings: secrets and connections from the environment, the rest from TOML files.
 
-Every value is validated at start-up; a bad one raises ``ConfigError`` naming the key.
+The TOML files and their layering are :mod:`bot.config_files`. Every value is validated
+at start-up; a bad one raises ``ConfigError`` naming the key.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.config_files import load_config_files, override_dir
 from bot.config_values import (
     as_bool,
     as_choice,
@@ -25,9 +26,6 @@ from bot.config_values import (
 )
 from bot.errors import ConfigError
 from bot.secrets import Secret
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG_DIR = REPO_ROOT / "config"
 
 SECRET_ENV = (
     "SLACK_BOT_TOKEN",
@@ -130,36 +128,6 @@ def default_data_dir(env: Mapping[str, str]) -> Path:
     return Path(base) / "aisi-bot"
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), f"not valid TOML ({exc})") from None
-
-
-def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def load_config_files(config_dir: Path) -> dict[str, Any]:
-    """settings.toml, then local.toml (untracked overrides) on top."""
-    if not config_dir.is_dir():
-        raise ConfigError("BOT_CONFIG_DIR", f"{config_dir} is not a directory")
-    data: dict[str, Any] = {}
-    for name in ("settings.toml", "local.toml"):
-        path = config_dir / name
-        if path.exists():
-            data = _merge(data, _read_toml(path))
-    return data
-
-
 def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     value = data.get(name, {})
     if not isinstance(value, Mapping):
@@ -192,11 +160,10 @@ def _status_pages(data: Mapping[str, Any]) -> tuple[StatusPageConfig, ...]:
     return tuple(pages)
 
 
-def load_settings(env: Mapping[str, str] | None = None, config_dir: Path | None = None) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build and validate settings from the environment and config files."""
     env = dict(os.environ) if env is None else dict(env)
-    config_dir = Path(env.get("BOT_CONFIG_DIR", "")) if env.get("BOT_CONFIG_DIR") else None
-    data = load_config_files(config_dir or DEFAULT_CONFIG_DIR)
+    data = load_config_files(override_dir(env))
 
     secrets = {name: Secret(env[name]) for name in SECRET_ENV if env.get(name)}
     if "ARTIFICIAL_ANALYSIS_API_KEY" not in secrets and env.get(LEGACY_AA_ENV):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,13 +21,11 @@ from bot.db import Database
 from bot.local_slack.server import LocalSlack
 from tests.harness import BotUnderTest, start_bot_in_process
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = Path(os.environ.get("AISI_FIXTURES_DIR", REPO.parent / "shared" / "fixtures" / "ai-go"))
-
 BOT_TOKEN = "xoxb-test-" + "0" * 24
 SIGNING_SECRET = "test-signing-secret-" + "s" * 12
 
 _embedded: dict[str, Any] = {}
+_store_dirs: list[Path] = []
 
 # slack_sdk's clients honour HTTP(S)_PROXY even for 127.0.0.1 and ignore NO_PROXY; every
 # test talks to loopback only, so a proxy in the environment must not capture that traffic.
@@ -34,33 +34,47 @@ for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PRO
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Stop the embedded servers if this run started them."""
+    """Stop the embedded servers if this run started them, and remove their files."""
     for server in _embedded.values():
         server.stop()
+    for folder in _store_dirs:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _store_dir(kind: str) -> Path:
+    """A folder for an embedded server, outside pytest's shared temporary root.
+
+    Every pytest session resets that root (``/tmp/pytest-of-<user>``) to mode 0700, while an
+    embedded PostgreSQL started by root runs as its own system user and needs to traverse it:
+    a second test session starting meanwhile (another checkout) would lock the server out.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=f"aisi-test-{kind}-"))
+    _store_dirs.append(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def pg_admin_url() -> str:
     """A PostgreSQL server URL: TEST_DATABASE_URL, else an embedded server for this run."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return url
     from bot.embedded import EmbeddedPostgres
 
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg"))
+    server = EmbeddedPostgres(_store_dir("pg"))
     _embedded["pg"] = server
     return server.start()
 
 
 @pytest.fixture(scope="session")
-def redis_base_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def redis_base_url() -> str:
     """A Redis URL: TEST_REDIS_URL (its database number is ours to flush), else embedded."""
     url = os.environ.get("TEST_REDIS_URL")
     if url:
         return url
     from bot.embedded import EmbeddedRedis
 
-    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    server = EmbeddedRedis(_store_dir("redis"))
     _embedded["redis"] = server
     return server.start()
 
@@ -88,6 +102,17 @@ def module_database_url(pg_admin_url: str) -> Iterator[str]:
 
     asyncio.run(migrate())
     yield url
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def empty_database(pg_admin_url: str) -> Iterator[str]:
+    """A brand-new database with nothing in it (not migrated), dropped afterwards."""
+    name = f"aisi_empty_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield _with_database(pg_admin_url, name)
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -140,9 +165,11 @@ STATUS_PAGE_PATHS = (
 
 
 def write_test_config(folder: Path, status_base: str = LOOPBACK_CLOSED) -> Path:
-    """A config folder like the repo's, with every vendor status page on loopback."""
+    """An override folder (BOT_CONFIG_DIR) putting every vendor status page on loopback.
+
+    The package's default settings lie underneath; its local.toml replaces the status pages.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "settings.toml").write_text((REPO / "config" / "settings.toml").read_text())
     pages = [
         f'[[status_pages]]\nname = "{name}"\nkind = "{kind}"\nurl = "{status_base}{path}"\n'
         for name, kind, path in STATUS_PAGE_PATHS

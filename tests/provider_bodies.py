@@ -1,4 +1,4 @@
-"""Real error bodies of the providers' APIs (SPEC section 1), shared by the tests."""
+"""Real error bodies of the providers' APIs (docs/contract.md section 1), shared by the tests."""
 
 OPENAI_401 = {
     "error": {

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from aiohttp import web
 
 from bot.sources.aa_api import AA_MODELS_PATH
 from bot.sources.aa_page import LEADERBOARD_PATH
-from tests.conftest import FIXTURES
+from tests.fixture_files import fixture_text
 from tests.upstreams import BASES, Upstreams, env_for, write_config
 
 AA_API_PATH = BASES["ARTIFICIAL_ANALYSIS_BASE_URL"] + AA_MODELS_PATH
@@ -116,12 +115,6 @@ REPLICATE_LISTING: dict[str, Any] = {
     ],
 }
 PROVIDER_MODELS = 4 + 2 + 2 + 1  # what the four listings above hold (embeddings, sdxl: no)
-
-
-@cache
-def fixture_text(name: str) -> str:
-    """A fixture file's text, read once per run."""
-    return (FIXTURES / name).read_text(encoding="utf-8")
 
 
 def fixture_json(name: str) -> Any:

@@ -80,7 +80,6 @@ def test_bad_environment_values_name_the_key(env: dict[str, str], key: str) -> N
 )
 def test_bad_config_file_values_name_the_key(tmp_path: Path, toml: str, key: str) -> None:
     """A bad value in config/local.toml raises ConfigError naming the dotted key."""
-    (tmp_path / "settings.toml").write_text((REPO / "config" / "settings.toml").read_text())
     (tmp_path / "local.toml").write_text(toml)
     with pytest.raises(ConfigError) as raised:
         load_settings({"BOT_CONFIG_DIR": str(tmp_path)})

@@ -12,7 +12,7 @@ import pytest
 
 from bot.probes.app import probe_app_health, probe_app_models
 from bot.probes.base import ProbeResult, ProbeState
-from tests.conftest import FIXTURES
+from tests.fixture_files import fixture_bytes
 
 BASE = "https://ai-server-information.vercel.app"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -126,7 +126,7 @@ async def test_health_connection_refused_is_down() -> None:
 async def test_models_real_production_response_is_ok() -> None:
     """The captured production answer (108 models from 'artificial-analysis') is OK."""
     seen: list[httpx.Request] = []
-    raw = (FIXTURES / "app_api_v1_models.json").read_bytes()
+    raw = fixture_bytes("app_api_v1_models.json")
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)

@@ -16,12 +16,12 @@ from bot.sources import aa_page
 from bot.sources.aa_api import fetch_aa_api
 from bot.sources.aa_page import decode_js_string, fetch_aa_page, parse_leaderboard_html
 from bot.sources.records import ModelRecord
-from tests.conftest import FIXTURES
+from tests.fixture_files import fixture_bytes
 
 KEY = "aa-test-KEY0123456789abcdefWXYZ"
 BASE = "https://aa.test"
-API_BODY = (FIXTURES / "aa_api_v2_models.json").read_bytes()
-PAGE_BODY = (FIXTURES / "aa_leaderboard_page.html").read_bytes()
+API_BODY = fixture_bytes("aa_api_v2_models.json")
+PAGE_BODY = fixture_bytes("aa_leaderboard_page.html")
 Handler = Callable[[httpx.Request], httpx.Response]
 
 

@@ -12,11 +12,11 @@ import httpx
 from bot.sources.github_backup import fetch_github_backup
 from bot.sources.placeholder import detect_placeholder
 from bot.sources.records import ModelRecord
-from tests.conftest import FIXTURES
+from tests.fixture_files import fixture_bytes
 
 URL = "https://raw.githubusercontent.com/ksy2728/AI-GO/master/public/data/aa-models.json"
-AA_MODELS = (FIXTURES / "github_backup_aa-models.json").read_bytes()
-OLD_MODELS = (FIXTURES / "github_backup_models.json").read_bytes()
+AA_MODELS = fixture_bytes("github_backup_aa-models.json")
+OLD_MODELS = fixture_bytes("github_backup_models.json")
 NOW = datetime(2025, 11, 26, 12, 0, tzinfo=UTC)
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -11,14 +11,12 @@ from bot.sources.aa_api import parse_aa_api
 from bot.sources.defaults import DEFAULTS_PATH, fetch_defaults
 from bot.sources.github_backup import parse_backup
 from bot.sources.records import normalise_model_slug, normalise_provider
-from tests.conftest import FIXTURES
+from tests.fixture_files import FIXTURES, fixture_text
 
 
 async def test_repo_defaults_file_is_the_apps_last_resort_data() -> None:
-    """config/model-defaults.json is read: 13 models of google, anthropic and meta."""
-    assert json.loads(DEFAULTS_PATH.read_text()) == json.loads(
-        (FIXTURES / "model-defaults.json").read_text()
-    )
+    """The packaged model-defaults.json is the app's file: 13 models of google, anthropic, meta."""
+    assert DEFAULTS_PATH.read_text(encoding="utf-8") == fixture_text("model-defaults.json")
     result = await fetch_defaults()
     assert result.status == "ok", result.reason
     assert len(result.records) == 13
@@ -110,8 +108,8 @@ def test_model_slugs_normalise(raw: str, slug: str) -> None:
 
 def test_backup_provider_names_meet_aa_creator_slugs() -> None:
     """Every provider name in the GitHub backup lands on an AA API creator slug."""
-    api = parse_aa_api(json.loads((FIXTURES / "aa_api_v2_models.json").read_text()))
-    backup, _, _ = parse_backup(json.loads((FIXTURES / "github_backup_aa-models.json").read_text()))
+    api = parse_aa_api(json.loads(fixture_text("aa_api_v2_models.json")))
+    backup, _, _ = parse_backup(json.loads(fixture_text("github_backup_aa-models.json")))
     api_providers = {r.provider_slug for r in api}
     assert {r.provider_slug for r in backup} == api_providers
     assert len(api_providers) == 28

@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 
 from bot.db import Database, migration_files
-
-
-@pytest.fixture
-def empty_database(pg_admin_url: str) -> Iterator[str]:
-    """A brand-new database with nothing in it."""
-    name = f"aisi_empty_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield urlunsplit(urlsplit(pg_admin_url)._replace(path="/" + name))
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _migrate(url: str) -> list[str]:

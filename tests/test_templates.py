@@ -143,7 +143,7 @@ def _check(blocks: list[dict[str, Any]], limit: int = 50) -> None:
 
 
 def test_every_template_has_samples() -> None:
-    """Each template under templates/ is exercised by this file."""
+    """Each template under bot/templates/ is exercised by this file."""
     assert set(Renderer().template_names()) == set(SAMPLES)
 
 

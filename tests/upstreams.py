@@ -16,7 +16,8 @@ from typing import Any, NamedTuple
 
 from aiohttp import web
 
-from tests.conftest import FIXTURES, STATUS_PAGE_PATHS, write_test_config
+from tests.conftest import STATUS_PAGE_PATHS, write_test_config
+from tests.fixture_files import fixture_text
 
 # Where each stand-in lives under the server's URL (bases as passed to the bot).
 BASES: dict[str, str] = {
@@ -259,7 +260,7 @@ def app_health(database: str = "healthy", redis: str = "healthy") -> dict[str, A
 
 def app_models(**overrides: Any) -> dict[str, Any]:
     """The real production /api/v1/models response, with optional fields replaced."""
-    body: dict[str, Any] = jsonlib.loads((FIXTURES / "app_api_v1_models.json").read_text())
+    body: dict[str, Any] = jsonlib.loads(fixture_text("app_api_v1_models.json"))
     body.update(overrides)
     return body
 
@@ -334,7 +335,7 @@ def gcp_incidents() -> list[dict[str, Any]]:
 
 def all_ok(upstreams: Upstreams) -> None:
     """Script a healthy world: valid keys, a healthy app, every status page all-clear."""
-    aa_models = jsonlib.loads((FIXTURES / "aa_api_v2_models.json").read_text())
+    aa_models = jsonlib.loads(fixture_text("aa_api_v2_models.json"))
     for path, body in (
         (KEY_PATHS["openai"], OPENAI_MODELS),
         (KEY_PATHS["anthropic"], ANTHROPIC_MODELS),

@@ -24,7 +24,7 @@ from bot.probes.http import DEFAULT_TIMEOUT_S, Facts, http_get, read_json, short
 GROUP = "app"
 HEALTHY_WORDS = frozenset({"healthy", "ok", "connected", "up", "pass", "operational", "ready"})
 # Where the app serves from when nothing fell back. "artificial-analysis" is the
-# production app's normal answer (see the real response in the shared fixtures).
+# production app's normal answer (see tests/fixtures/ai-go/app_api_v1_models.json).
 PRIMARY_SOURCES = frozenset({"api", "database", "live", "artificial-analysis", "hybrid"})
 
 

@@ -1,4 +1,7 @@
-"""Priority 4: the app's last-resort data, ``config/model-defaults.json``.
+"""Priority 4: the app's last-resort data, its ``config/model-defaults.json``.
+
+A copy ships inside this package (``bot/config/model-defaults.json``, read with
+importlib.resources).
 
 ``{<provider>: {lastUpdated, source, models: {<model id>: {inputPrice, outputPrice,
 contextWindow, maxTokens?, maxOutputTokens?, name?, description?, capabilities?}}}}``.
@@ -14,7 +17,8 @@ import asyncio
 import json
 import time
 from collections.abc import Mapping
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 from bot.probes.http import Facts
 from bot.sources.placeholder import with_placeholder_check
@@ -32,7 +36,7 @@ from bot.sources.records import (
 )
 
 SOURCE = "defaults"
-DEFAULTS_PATH = Path(__file__).resolve().parents[2] / "config" / "model-defaults.json"
+DEFAULTS_PATH: Traversable = resources.files("bot") / "config" / "model-defaults.json"
 PER_1M = 1_000_000
 # How many tokens one price in the file pays for, per provider (slug as in the file).
 PRICE_PER_TOKENS: Mapping[str, int] = {"google": 1_000, "anthropic": 1_000, "meta": PER_1M}
@@ -93,7 +97,7 @@ def parse_defaults(body: object) -> tuple[list[ModelRecord], Facts]:
     return records, facts
 
 
-def load_defaults(path: Path = DEFAULTS_PATH) -> tuple[list[ModelRecord], Facts]:
+def load_defaults(path: Traversable = DEFAULTS_PATH) -> tuple[list[ModelRecord], Facts]:
     """Read and parse the defaults file (blocking; the async caller runs it in a thread)."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -108,7 +112,7 @@ def load_defaults(path: Path = DEFAULTS_PATH) -> tuple[list[ModelRecord], Facts]
     return parse_defaults(body)
 
 
-async def fetch_defaults(*, path: Path = DEFAULTS_PATH) -> SourceResult:
+async def fetch_defaults(*, path: Traversable = DEFAULTS_PATH) -> SourceResult:
     """The defaults file as a SourceResult (never raises for a missing or broken file)."""
     started = time.perf_counter()
     try:

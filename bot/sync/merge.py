@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from bot.sources.records import ModelRecord, SourceResult
 from bot.sync.validate import Violation, validate_record
 
-# Highest priority first (SPEC section 1).
+# Highest priority first (docs/contract.md, section 1).
 SOURCE_PRIORITY: tuple[str, ...] = (
     "provider_api",
     "aa_api",
