@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import psycopg
@@ -72,6 +73,10 @@ class Runtime:
         except TimeoutError:
             return False
         return True
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run a background task for the runtime's lifetime (cancelled by ``close``)."""
+        self._tasks.append(asyncio.create_task(work))
 
     async def record_error(self, error_id: str, source: str, summary: str) -> None:
         """Remember a failure for /health (redacted); never raises, even with the database down."""
