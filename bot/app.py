@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -69,7 +70,9 @@ def _refuse(
     return response
 
 
-def build_slack_events_handler(runtime: Runtime, bolt: AsyncApp) -> web.RequestHandler:
+def build_slack_events_handler(
+    runtime: Runtime, bolt: AsyncApp
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """POST /slack/events: verify in front of Bolt, then hand Bolt the verified body."""
     secret_value = runtime.settings.secret("SLACK_SIGNING_SECRET")
     secret = secret_value.reveal() if secret_value else ""
@@ -93,7 +96,11 @@ def build_slack_events_handler(runtime: Runtime, bolt: AsyncApp) -> web.RequestH
         if isinstance(text, edge.Rejection):
             return _refuse(runtime, text, log_refusal)
         # Verified: only now is the body parsed (Bolt parses it while building the request).
-        headers = {k: v for k, v in request.headers.items() if not k.lower().startswith(_INTERNAL)}
+        headers: dict[str, str | Sequence[str]] = {
+            key: request.headers.getall(key)
+            for key in set(request.headers)
+            if not key.lower().startswith(_INTERNAL)
+        }
         try:
             bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=headers)
         except (ValueError, TypeError, AttributeError, KeyError):

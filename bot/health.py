@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.errors import UsageError
+from bot.errors import HelpRequested, UsageError
+from bot.help import wants_help
 from bot.probes.base import ProbeFn, ProbeResult, ProbeState, run_with_deadline, worst
 
 # component word → (title shown in reports, order)
@@ -22,7 +23,7 @@ GROUP_TITLES: dict[str, str] = {
 }
 
 HEALTH_USAGE = (
-    "Usage: `/health [keys|db|cache|app|vendors]` — with no argument, checks everything.\n"
+    "Usage: `/health [keys|db|cache|app|vendors|ops]` — with no argument, checks everything.\n"
     "Examples: `/health`, `/health db`, `/health help`"
 )
 
@@ -68,8 +69,8 @@ def parse_health_args(text: str, components: Sequence[str]) -> str | None:
     words = text.split()
     if not words:
         return None
-    if len(words) == 1 and words[0].lower() in ("help", "-h", "--help"):
-        raise UsageError("", HEALTH_USAGE)
+    if wants_help(text):
+        raise HelpRequested("/health")
     if len(words) > 1 or words[0].lower() not in components:
         raise UsageError(f"Unknown argument `{' '.join(words)}`.", HEALTH_USAGE)
     return words[0].lower()
@@ -79,12 +80,12 @@ KEYS_USAGE = "Usage: `/keys` — checks every provider key without spending toke
 
 
 def parse_keys_args(text: str) -> None:
-    """/keys takes no arguments (``help`` shows the usage)."""
+    """/keys takes no arguments (``help`` shows its help)."""
     words = text.split()
     if not words:
         return
-    if words == ["help"] or words[0] in ("-h", "--help"):
-        raise UsageError("", KEYS_USAGE)
+    if wants_help(text):
+        raise HelpRequested("/keys")
     raise UsageError(f"`/keys` takes no arguments (got `{' '.join(words)}`).", KEYS_USAGE)
 
 

@@ -15,7 +15,8 @@ from redis.exceptions import RedisError
 
 from bot.app_cache import clear_prefixes
 from bot.db import Database
-from bot.errors import UsageError
+from bot.errors import HelpRequested, UsageError
+from bot.help import wants_help
 from bot.locks import RedisLocks
 from bot.sources.records import SourceResult, failed, skipped
 from bot.sync.merge import MergedModel, category, merge
@@ -89,11 +90,11 @@ ALL_SCOPES = (
 
 def parse_sync_args(text: str) -> tuple[str, bool, bool]:
     """(scope, dry_run, force) from the command text; anything unknown is a usage error."""
+    if wants_help(text):
+        raise HelpRequested("/sync")
     scope, dry_run, force = "", False, False
     for word in text.split():
         lowered = word.lower()
-        if lowered in ("help", "-h", "--help"):
-            raise UsageError("", SYNC_USAGE)
         if lowered == "--dry-run":
             dry_run = True
         elif lowered == "--force":
