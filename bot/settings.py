@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.config_keys import KeyRecorder
 from bot.config_values import (
     as_bool,
     as_choice,
@@ -196,7 +197,9 @@ def load_settings(env: Mapping[str, str] | None = None, config_dir: Path | None 
     """Build and validate settings from the environment and config files."""
     env = dict(os.environ) if env is None else dict(env)
     config_dir = Path(env.get("BOT_CONFIG_DIR", "")) if env.get("BOT_CONFIG_DIR") else None
-    data = load_config_files(config_dir or DEFAULT_CONFIG_DIR)
+    files = load_config_files(config_dir or DEFAULT_CONFIG_DIR)
+    recorder = KeyRecorder()
+    data = recorder.wrap(files)
 
     secrets = {name: Secret(env[name]) for name in SECRET_ENV if env.get(name)}
     if "ARTIFICIAL_ANALYSIS_API_KEY" not in secrets and env.get(LEGACY_AA_ENV):
@@ -207,7 +210,8 @@ def load_settings(env: Mapping[str, str] | None = None, config_dir: Path | None 
     file_urls = _section(data, "urls")
     urls = {}
     for name, default in URL_DEFAULTS.items():
-        raw = env.get(name) or file_urls.get(name) or default
+        from_file = file_urls.get(name)  # read even when the environment wins: a known key
+        raw = env.get(name) or from_file or default
         urls[name] = as_url(name, raw)
     if not urls["SLACK_API_URL"].endswith("/"):
         urls["SLACK_API_URL"] += "/"
@@ -237,7 +241,7 @@ def load_settings(env: Mapping[str, str] | None = None, config_dir: Path | None 
             "slack.channel", f"must be a channel name or id without spaces (got {channel!r})"
         )
 
-    return Settings(
+    settings = Settings(
         secrets=secrets,
         database_url=database_url,
         redis_url=redis_url,
@@ -283,6 +287,8 @@ def load_settings(env: Mapping[str, str] | None = None, config_dir: Path | None 
         status_pages=_status_pages(data),
         local_mode_forced=as_bool("AISI_LOCAL_MODE", env.get("AISI_LOCAL_MODE", "false")),
     )
+    recorder.check(files)
+    return settings
 
 
 def _connection_url(name: str, env: Mapping[str, str], schemes: tuple[str, ...]) -> Secret | None:
