@@ -103,13 +103,17 @@ async def _sync(runtime: Runtime, args: argparse.Namespace) -> int:
     else:
         message = runtime.renderer.render("sync_report", report=report, user_id="cli")
         print(message_to_text(message.as_kwargs()))
-    return EXIT_OK if report.outcome in ("applied", "dry_run", "nothing_to_do") else EXIT_FAILED
+    done = report.outcome in ("applied", "dry_run", "nothing_to_do")
+    return EXIT_OK if done and not report.partial else EXIT_FAILED
 
 
 def _sync_summary(report: SyncReport) -> dict[str, Any]:
     plan = report.plan
     return {
         "outcome": report.outcome,
+        "partial": report.partial,
+        "sources_delivered": len(report.delivered),
+        "sources_expected": len(report.expected),
         "reason": report.reason,
         "run_id": report.run_id,
         "sources": [
