@@ -13,8 +13,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import edge
+from bot.operators import Operators
 from bot.runtime import Runtime
-from bot.slack_client import build_web_client
+from bot.slack_client import build_web_client, usergroup_members
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,19 @@ def build_slack_client(runtime: Runtime) -> AsyncWebClient:
         token=token.reveal() if token else "",
         base_url=runtime.settings.urls["SLACK_API_URL"],
     )
+
+
+async def connect_slack(runtime: Runtime) -> AsyncWebClient:
+    """The Slack client, and what the bot learns from Slack before serving: the members of
+    the user groups in auth.operators (ConfigError when Slack refuses one)."""
+    client = build_slack_client(runtime)
+
+    async def lookup(group_id: str) -> list[str]:
+        return await usergroup_members(client, group_id)
+
+    runtime.operators = Operators(runtime.settings.operators, lookup=lookup, redis=runtime.redis)
+    await runtime.operators.resolve()
+    return client
 
 
 def build_bolt_app(runtime: Runtime, client: AsyncWebClient) -> AsyncApp:

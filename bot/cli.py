@@ -192,6 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_level, settings.log_format, Redactor(settings.secret_values()))
     try:
         return asyncio.run(_run(settings, args))
+    except ConfigError as exc:  # found while starting (a user group Slack refuses)
+        print(f"aisi-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_FAILED
 

@@ -35,6 +35,7 @@ REJECTION_REASONS = (
     "bad_signature",
     "not_utf8",
     "malformed",
+    "foreign_workspace",
 )
 
 

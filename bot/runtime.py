@@ -17,9 +17,11 @@ from redis.exceptions import RedisError
 
 from bot.cache import build_redis
 from bot.db import Database
+from bot.dedupe import EventLedger
 from bot.embedded import EmbeddedPostgres, EmbeddedRedis
 from bot.health import HealthCheck
 from bot.metrics import Metrics
+from bot.operators import Operators
 from bot.render import Renderer
 from bot.secrets import Redactor
 from bot.settings import Settings
@@ -48,6 +50,8 @@ class Runtime:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     migrated: asyncio.Event = field(default_factory=asyncio.Event)
     redactor: Redactor = field(default_factory=Redactor)
+    operators: Operators = field(default_factory=lambda: Operators(()))
+    events: EventLedger = field(default_factory=lambda: EventLedger(None))
     _busy: int = 0
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -87,6 +91,7 @@ class Runtime:
 
     async def close(self) -> None:
         """Close clients, stop background tasks and embedded servers."""
+        await self.operators.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -167,6 +172,8 @@ async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         redis_url=redis_url,
         _embedded=embedded,
         redactor=Redactor(settings.secret_values()),
+        operators=Operators(settings.operators, redis=redis),
+        events=EventLedger(redis),
     )
     runtime.health = build_health_check(runtime)
     runtime.sync = build_sync_service(runtime)

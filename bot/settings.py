@@ -19,6 +19,7 @@ from bot.config_values import (
     as_cron,
     as_float,
     as_int,
+    as_slack_id,
     as_str_list,
     as_timezone,
     as_url,
@@ -90,6 +91,8 @@ class Settings:
     probe_timeout_s: float = 5.0
     health_deadline_s: float = 8.0
     operators: tuple[str, ...] = ()
+    slack_team_id: str | None = None
+    slack_enterprise_id: str | None = None
     level2_primary: tuple[str, ...] = ()
     level2_backup: tuple[str, ...] = ()
     auto_escalate_minutes: int = 15
@@ -264,6 +267,8 @@ def load_settings(env: Mapping[str, str] | None = None, config_dir: Path | None 
         probe_timeout_s=probe_timeout,
         health_deadline_s=deadline,
         operators=as_user_ids("auth.operators", auth.get("operators", [])),
+        slack_team_id=as_slack_id("slack.team_id", slack.get("team_id"), "T"),
+        slack_enterprise_id=as_slack_id("slack.enterprise_id", slack.get("enterprise_id"), "E"),
         level2_primary=as_user_ids(
             "escalation.level2_primary", escalation.get("level2_primary", [])
         ),

@@ -5,11 +5,12 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.runtime import Runtime
-from handlers import errors, health, home, keys, placeholders, sync
+from handlers import errors, guards, health, home, keys, placeholders, sync
 
 
 def register(app: AsyncApp, runtime: Runtime) -> set[str]:
     """Register every listener on the app; returns the slash commands registered."""
+    guards.register(app, runtime)
     home.register(app, runtime)
     commands: set[str] = set()
     commands |= health.register(app, runtime)

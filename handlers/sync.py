@@ -11,7 +11,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import HelpRequested, UsageError
+from bot.errors import HelpRequested, NotAuthorizedError, UsageError
 from bot.runtime import Runtime
 from bot.sources.records import SourceResult
 from bot.sync.service import SyncRequest, parse_sync_args
@@ -38,13 +38,11 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
             await ack_usage(ack, runtime.renderer, error)
             return
         user_id = str(command.get("user_id", ""))
-        if user_id not in runtime.settings.operators:
-            denied = runtime.renderer.render(
-                "error",
-                message="Only configured operators may run /sync (auth.operators).",
-                error_id=None,
-            )
-            await ack(text=denied.text, blocks=denied.blocks, response_type="ephemeral")
+        try:
+            await runtime.operators.require(user_id, "run /sync")
+        except NotAuthorizedError as denied:
+            message = runtime.renderer.render("error", message=str(denied), error_id=None)
+            await ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
             return
         async with after_ack(runtime, respond, "/sync"):
             await ack()
