@@ -105,6 +105,11 @@ class Operators:
         if not await self.allows(user_id):
             raise NotAuthorizedError(f"Only configured operators may {action} (auth.operators).")
 
+    async def refreshed(self) -> None:
+        """Wait for a background refresh in progress, if any, to finish."""
+        if self._refreshing is not None:
+            await asyncio.shield(self._refreshing)
+
     async def close(self) -> None:
         """Stop a background refresh still running."""
         if self._refreshing is not None and not self._refreshing.done():
