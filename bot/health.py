@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -89,13 +89,23 @@ def parse_keys_args(text: str) -> None:
     raise UsageError(f"`/keys` takes no arguments (got `{' '.join(words)}`).", KEYS_USAGE)
 
 
+# Told of every probe run: its result and how long it took (seconds), e.g. for a histogram.
+ProbeObserver = Callable[[ProbeResult, float], None]
+
+
 class HealthCheck:
     """Runs the probes it was given and folds them into a HealthReport."""
 
     def __init__(
-        self, probes: Sequence[NamedProbe], *, probe_timeout_s: float, deadline_s: float
+        self,
+        probes: Sequence[NamedProbe],
+        *,
+        probe_timeout_s: float,
+        deadline_s: float,
+        observe: ProbeObserver | None = None,
     ) -> None:
         self._probes = list(probes)
+        self._observe = observe
         self._probe_timeout_s = probe_timeout_s
         self._deadline_s = deadline_s
         self._in_flight: dict[str | None, asyncio.Task[HealthReport]] = {}
@@ -130,6 +140,9 @@ class HealthCheck:
             asyncio.create_task(run_with_deadline(p.name, p.group, p.run, self._probe_timeout_s)): p
             for p in chosen
         }
+        finished: dict[asyncio.Task[ProbeResult], float] = {}
+        for task in tasks:
+            task.add_done_callback(lambda t: finished.setdefault(t, time.perf_counter()))
         done, pending = (
             await asyncio.wait(tasks, timeout=self._deadline_s) if tasks else (set(), set())
         )
@@ -148,6 +161,10 @@ class HealthCheck:
         for task in done:
             probe = tasks[task]
             results[probe] = _result_of(task, probe)
+        if self._observe is not None:
+            now = time.perf_counter()
+            for task, probe in tasks.items():
+                self._observe(results[probe], finished.get(task, now) - started)
         return _fold(results, chosen, component, started)
 
 

@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from bot.edge import REJECTION_REASONS
+from bot.probes.base import ProbeResult
 
 OTHER = "other"
 
@@ -77,6 +78,10 @@ class Metrics:
         self._max_lag = 0.0
         for reason in REJECTION_REASONS:  # every series exists from the start
             self.edge_rejections.labels(reason)
+
+    def observe_probe(self, result: ProbeResult, seconds: float) -> None:
+        """Record one probe run (its name comes from the configured probes, a closed set)."""
+        self.probe_seconds.labels(result.group, result.name, result.state.value).observe(seconds)
 
     def observe_loop_lag(self, seconds: float) -> None:
         """Record one tick's lateness."""
