@@ -100,7 +100,10 @@ def lag_buckets(metrics: str) -> dict[float, float]:
 
 
 def worst_new_bucket(before: dict[float, float], after: dict[float, float]) -> float:
-    """The smallest bound that holds every observation made between the two scrapes (ms)."""
+    """The smallest bound that holds every observation made between the two scrapes (ms);
+    NaN when the server does not export the histogram."""
+    if float("inf") not in after or float("inf") not in before:
+        return float("nan")
     new_total = after[float("inf")] - before[float("inf")]
     for bound in sorted(after):
         if after[bound] - before.get(bound, 0.0) >= new_total:
@@ -160,7 +163,7 @@ async def run(rounds: int) -> int:
         names = ", ".join(s.name for s in shapes)
         print(f"{len(shapes)} shapes x {rounds} rounds per server: {names}")
         header = (
-            f"{'server':<6} {'n':>4} {'p50_ms':>8} {'max_ms':>8} {'tick_p50':>9} {'tick_max':>9}"
+            f"{'server':<6} {'n':>4} {'1mb_p50':>8} {'max_ms':>8} {'tick_p50':>9} {'tick_max':>9}"
         )
         print(f"\n{header} non_4xx")
         figures: dict[str, tuple[float, float, float, int]] = {}
@@ -175,7 +178,9 @@ async def run(rounds: int) -> int:
                 for i, shape in enumerate(shapes)
             )
             stall = max(0.0, slowest - quiet)
-            figures[name] = (statistics.median(answers), max(answers), stall, non_4xx)
+            at = next(i for i, shape in enumerate(shapes) if shape.name == "1 MB unsigned")
+            one_mb = statistics.median(answers[at :: len(shapes)])
+            figures[name] = (one_mb, max(answers), stall, non_4xx)
             print(
                 f"{name:<6} {len(answers):>4} {figures[name][0]:>8.2f} {max(answers):>8.2f}"
                 f" {quiet:>9.2f} {slowest:>9.2f} {non_4xx}  ({codes})"
@@ -189,11 +194,11 @@ async def run(rounds: int) -> int:
             f" (bare Bolt: {bare[2]:.1f} ms); the bot's own loop-lag ticker saw every stall"
             f" within <= {lag_bound:.1f} ms"
         )
-        failed = ours[3] > 0 or ours[2] >= STALL_LIMIT_MS or lag_bound >= STALL_LIMIT_MS
+        failed = ours[3] > 0 or ours[2] >= STALL_LIMIT_MS or not lag_bound < STALL_LIMIT_MS
         print(
             f"BENCH edge unsigned_1mb_ms={ours[0]:.2f} max_answer_ms={ours[1]:.2f}"
             f" max_stall_ms={ours[2]:.1f} loop_lag_bound_ms={lag_bound:.1f}"
-            f" bare_p50_ms={bare[0]:.2f} bare_max_stall_ms={bare[2]:.1f}"
+            f" bare_unsigned_1mb_ms={bare[0]:.2f} bare_max_stall_ms={bare[2]:.1f}"
             f" requests={rounds * len(shapes)} non_4xx={ours[3]}"
         )
         return 1 if failed else 0

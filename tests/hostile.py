@@ -121,6 +121,12 @@ def hostile_requests(secret: str, response_url: str) -> list[HostileRequest]:
     out.append(
         HostileRequest("64 KB letters", big_letters, _unsigned(big_letters, "x", fake_sig), 401)
     )
+    # A fresh timestamp and a well-formed signature: Bolt itself would read, verify and log it.
+    out.append(
+        HostileRequest(
+            "64 KB letters forged", big_letters, _unsigned(big_letters, fresh, fake_sig), 401
+        )
+    )
     mega = b"text=" + b"a" * MEGABYTE + CANARY.encode()
     out.append(HostileRequest("1 MB unsigned", mega, _unsigned(mega, "x", fake_sig), 401))
     out.append(HostileRequest("1 MB forged", mega, _unsigned(mega, fresh, fake_sig), 401))
