@@ -4,8 +4,8 @@
 
 Both servers are subprocesses on 127.0.0.1. Each round sends, one at a time, the large
 hostile shapes of ``tests/hostile.py`` (1 MB unsigned, 1 MB forged with Content-Length,
-1 MB forged chunked, 64 KB of letters with a newline and a non-numeric timestamp) to each
-server. While a server handles them a ticker in this process GETs its /healthz every 5 ms:
+1 MB forged chunked, 64 KB of letters and a newline with a non-numeric timestamp and with
+a fresh one: the body that froze the bot for seconds when Bolt logged it) to each server. While a server handles them a ticker in this process GETs its /healthz every 5 ms:
 the slowest tick minus the quiet baseline is the stall a caller felt. The bot also reports
 its own loop lag (``aisi_event_loop_lag_seconds``): the highest histogram bucket that got
 an observation during the phase bounds its longest stall from inside. Exit code 1 when a
