@@ -26,6 +26,7 @@ from bot.errors import ConfigError, NotAuthorizedError
 log = logging.getLogger(__name__)
 
 REFRESH_S = 300.0
+START_TIMEOUT_S = 10.0  # per group at start-up: an unreachable Slack must not hold the start
 REDIS_TTL_S = 7 * 24 * 3600
 KEY_PREFIX = "aisi:usergroup:"
 
@@ -75,7 +76,7 @@ class Operators:
             return
         for group in self.groups:
             try:
-                await self._fetch(group)
+                await asyncio.wait_for(self._fetch(group), START_TIMEOUT_S)
             except GroupLookupError as exc:
                 raise ConfigError(
                     "auth.operators", f"user group {group} cannot be resolved: {exc}"
