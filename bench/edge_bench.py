@@ -5,8 +5,10 @@
 Both servers are subprocesses on 127.0.0.1. Each round sends, one at a time, the large
 hostile shapes of ``tests/hostile.py`` (1 MB unsigned, 1 MB forged with Content-Length,
 1 MB forged chunked, 64 KB of letters and a newline with a non-numeric timestamp and with
-a fresh one: the body that froze the bot for seconds when Bolt logged it) to each server. While a server handles them a ticker in this process GETs its /healthz every 5 ms:
-the slowest tick minus the quiet baseline is the stall a caller felt. The bot also reports
+a fresh one: the body that froze the bot for seconds when Bolt logged it) to each server.
+The bare server is ack_latency.py's (Bolt's own aiohttp adapter, no front verification).
+While a server handles them a ticker in this process GETs its /healthz every 5 ms: the
+slowest tick minus the quiet baseline is the stall a caller felt. The bot also reports
 its own loop lag (``aisi_event_loop_lag_seconds``): the highest histogram bucket that got
 an observation during the phase bounds its longest stall from inside. Exit code 1 when a
 hostile request got anything but 4xx, or the bot stalled 50 ms or more.
@@ -17,10 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import re
 import secrets
-import signal
 import statistics
 import sys
 import tempfile
@@ -28,11 +28,10 @@ from pathlib import Path
 from time import perf_counter
 
 import aiohttp
-from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ack_latency import BARE_SECRET_ENV, Server, bot_env, clean_env
+from ack_latency import BARE_SECRET_ENV, Server, bot_env, clean_env, serve_bare
 
 from bot.local_slack.server import LocalSlack
 from tests.hostile import HostileRequest, hostile_requests, send
@@ -41,44 +40,6 @@ SCRIPT = Path(__file__).resolve()
 TICK_S = 0.005
 STALL_LIMIT_MS = 50.0
 BIG = 64 * 1024
-
-
-async def serve_bare() -> None:
-    """Bolt's own aiohttp adapter (no front verification) plus /healthz; serves until SIGTERM."""
-    from slack_bolt.async_app import AsyncAck, AsyncApp
-    from slack_bolt.authorization import AuthorizeResult
-
-    async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-        return AuthorizeResult(
-            enterprise_id=enterprise_id,
-            team_id=team_id,
-            bot_user_id="U0BARE",
-            bot_id="B0BARE",
-            bot_token="xoxb-bare-never-used",
-        )
-
-    app = AsyncApp(signing_secret=os.environ.pop(BARE_SECRET_ENV), authorize=authorize)
-
-    @app.command("/health")
-    async def health(ack: AsyncAck) -> None:
-        await ack()
-
-    async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"status": "alive"})
-
-    web_app = app.web_app()
-    web_app.router.add_get("/healthz", healthz)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    print(f"listening on http://127.0.0.1:{runner.addresses[0][1]}", flush=True)
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
 
 
 async def ticker(session: aiohttp.ClientSession, url: str, stop: asyncio.Event) -> list[float]:
