@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import getpass
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
@@ -18,13 +19,14 @@ from typing import Any
 
 import psycopg
 from psycopg_pool import PoolTimeout
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.errors import ConfigError
 from bot.health import GROUP_TITLES
 from bot.local_slack.text import message_to_text
 from bot.logs import setup_logging
 from bot.probes.base import ProbeState
-from bot.runtime import Runtime, start_runtime
+from bot.runtime import ALL_STORES, Runtime, start_runtime
 from bot.secrets import Redactor
 from bot.settings import Settings, load_settings
 from bot.sources.records import SourceResult
@@ -103,13 +105,17 @@ async def _sync(runtime: Runtime, args: argparse.Namespace) -> int:
     else:
         message = runtime.renderer.render("sync_report", report=report, user_id="cli")
         print(message_to_text(message.as_kwargs()))
-    return EXIT_OK if report.outcome in ("applied", "dry_run", "nothing_to_do") else EXIT_FAILED
+    done = report.outcome in ("applied", "dry_run", "nothing_to_do")
+    return EXIT_OK if done and not report.partial else EXIT_FAILED
 
 
 def _sync_summary(report: SyncReport) -> dict[str, Any]:
     plan = report.plan
     return {
         "outcome": report.outcome,
+        "partial": report.partial,
+        "sources_delivered": len(report.delivered),
+        "sources_expected": len(report.expected),
         "reason": report.reason,
         "run_id": report.run_id,
         "sources": [
@@ -146,10 +152,39 @@ async def _migrate_quietly(runtime: Runtime) -> None:
         await runtime.db.migrate()
 
 
+class StoreUnreachable(Exception):
+    """A store the command needs does not answer; its message is the one line to print."""
+
+
 async def _db_upgrade(runtime: Runtime) -> int:
+    reason = await runtime.db.connect_error(runtime.settings.probe_timeout_s)
+    if reason is not None:
+        raise StoreUnreachable(f"database unreachable at {runtime.db.where}: {reason}")
     applied = await runtime.db.migrate()
     print("applied: " + ", ".join(applied) if applied else "database schema already up to date")
     return EXIT_OK
+
+
+# The stores each command needs; the others are neither started nor connected to.
+HEALTH_STORES: dict[str | None, frozenset[str]] = {
+    None: ALL_STORES,
+    "keys": frozenset({"cache"}),  # the Artificial Analysis answer is cached (daily quota)
+    "db": frozenset({"db"}),
+    "cache": frozenset({"cache"}),
+    "app": frozenset(),
+    "vendors": frozenset({"cache"}),  # status pages are cached for a minute
+    "ops": frozenset({"db"}),
+}
+
+
+def _stores_for(args: argparse.Namespace) -> frozenset[str]:
+    if args.command == "health":
+        return HEALTH_STORES.get(args.component, ALL_STORES)
+    if args.command == "keys":
+        return HEALTH_STORES["keys"]
+    if args.command == "db":
+        return frozenset({"db"})
+    return ALL_STORES
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
@@ -157,10 +192,12 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         from bot.serve import serve
 
         return await serve(settings)
-    runtime = await start_runtime(settings, migrate=False)
+    stores = _stores_for(args)
+    runtime = await start_runtime(settings, migrate=False, stores=stores)
     try:
         if args.command == "health":
-            await _migrate_quietly(runtime)
+            if "db" in stores:
+                await _migrate_quietly(runtime)
             return await _report(runtime, args.component, "health_report", args.json)
         if args.command == "sync":
             return await _sync(runtime, args)
@@ -186,8 +223,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"aisi-bot: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     setup_logging(settings.log_level, settings.log_format, Redactor(settings.secret_values()))
+    if args.command != "serve" and settings.log_level != "DEBUG":
+        # A command reports an unreachable database itself, in one line; the pool's
+        # reconnection warnings would only repeat it.
+        logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
     try:
         return asyncio.run(_run(settings, args))
+    except ConfigError as exc:  # found while starting (a user group Slack refuses)
+        print(f"aisi-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreUnreachable as exc:
+        print(f"aisi-bot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except (PoolTimeout, psycopg.OperationalError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"aisi-bot: database unreachable: {first}", file=sys.stderr)
+        return EXIT_FAILED
+    except RedisConnectionError as exc:
+        print(f"aisi-bot: cache (Redis) unreachable: {type(exc).__name__}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return EXIT_FAILED
 

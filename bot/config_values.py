@@ -107,3 +107,12 @@ def as_user_ids(key: str, value: Any) -> tuple[str, ...]:
                 key, f"{item!r} is not a Slack user or user-group id (like U012ABCDEF)"
             )
     return items
+
+
+def as_slack_id(key: str, value: Any, prefix: str) -> str | None:
+    """An optional Slack id starting with ``prefix`` (T… for a team, E… for an enterprise)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not re.fullmatch(prefix + r"[A-Z0-9]{2,}", value):
+        raise ConfigError(key, f"must be a Slack id like {prefix}012ABCDEF (got {_shown(value)})")
+    return value

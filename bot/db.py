@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,11 @@ class Database:
 
     async def why_unreachable(self, timeout_s: float = 2.0) -> str:
         """One direct connection attempt, to name the real reason the pool has none."""
+        reason = await self.connect_error(timeout_s)
+        return reason or "connections are slow to open (the server answered a direct attempt)"
+
+    async def connect_error(self, timeout_s: float = 2.0) -> str | None:
+        """One direct connection attempt: None when it worked, else the reason in one line."""
         try:
             conn = await psycopg.AsyncConnection.connect(
                 self._conninfo, connect_timeout=max(1, int(timeout_s))
@@ -67,7 +73,19 @@ class Database:
         except psycopg.Error as exc:
             return _first_line(str(exc))
         await conn.close()
-        return "connections are slow to open (the server answered a direct attempt)"
+        return None
+
+    @property
+    def where(self) -> str:
+        """host:port (or the socket folder) of the server, never the credentials."""
+        try:
+            params = conninfo_to_dict(self._conninfo)
+        except psycopg.Error:
+            return "(an unparseable DATABASE_URL)"
+        host = str(params.get("host") or "localhost")
+        if host.startswith("/"):
+            return f"the socket in {host}"
+        return f"{host}:{params.get('port') or 5432}"
 
     async def migrate(self) -> list[str]:
         """Apply pending migrations in order, each in its own transaction; returns versions."""

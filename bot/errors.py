@@ -34,6 +34,14 @@ class UsageError(BotError):
         super().__init__(message)
 
 
+class HelpRequested(BotError):
+    """The user asked for a command's help: not a failure, answered with the help text."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        super().__init__(f"help for {command}")
+
+
 class NotAuthorizedError(BotError):
     """The verified user may not run this command."""
 

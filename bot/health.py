@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.errors import UsageError
+from bot.errors import HelpRequested, UsageError
+from bot.help import wants_help
 from bot.probes.base import ProbeFn, ProbeResult, ProbeState, run_with_deadline, worst
 
 # component word → (title shown in reports, order)
@@ -22,7 +23,7 @@ GROUP_TITLES: dict[str, str] = {
 }
 
 HEALTH_USAGE = (
-    "Usage: `/health [keys|db|cache|app|vendors]` — with no argument, checks everything.\n"
+    "Usage: `/health [keys|db|cache|app|vendors|ops]` — with no argument, checks everything.\n"
     "Examples: `/health`, `/health db`, `/health help`"
 )
 
@@ -68,8 +69,8 @@ def parse_health_args(text: str, components: Sequence[str]) -> str | None:
     words = text.split()
     if not words:
         return None
-    if len(words) == 1 and words[0].lower() in ("help", "-h", "--help"):
-        raise UsageError("", HEALTH_USAGE)
+    if wants_help(text):
+        raise HelpRequested("/health")
     if len(words) > 1 or words[0].lower() not in components:
         raise UsageError(f"Unknown argument `{' '.join(words)}`.", HEALTH_USAGE)
     return words[0].lower()
@@ -79,22 +80,32 @@ KEYS_USAGE = "Usage: `/keys` — checks every provider key without spending toke
 
 
 def parse_keys_args(text: str) -> None:
-    """/keys takes no arguments (``help`` shows the usage)."""
+    """/keys takes no arguments (``help`` shows its help)."""
     words = text.split()
     if not words:
         return
-    if words == ["help"] or words[0] in ("-h", "--help"):
-        raise UsageError("", KEYS_USAGE)
+    if wants_help(text):
+        raise HelpRequested("/keys")
     raise UsageError(f"`/keys` takes no arguments (got `{' '.join(words)}`).", KEYS_USAGE)
+
+
+# Told of every probe run: its result and how long it took (seconds), e.g. for a histogram.
+ProbeObserver = Callable[[ProbeResult, float], None]
 
 
 class HealthCheck:
     """Runs the probes it was given and folds them into a HealthReport."""
 
     def __init__(
-        self, probes: Sequence[NamedProbe], *, probe_timeout_s: float, deadline_s: float
+        self,
+        probes: Sequence[NamedProbe],
+        *,
+        probe_timeout_s: float,
+        deadline_s: float,
+        observe: ProbeObserver | None = None,
     ) -> None:
         self._probes = list(probes)
+        self._observe = observe
         self._probe_timeout_s = probe_timeout_s
         self._deadline_s = deadline_s
         self._in_flight: dict[str | None, asyncio.Task[HealthReport]] = {}
@@ -129,6 +140,9 @@ class HealthCheck:
             asyncio.create_task(run_with_deadline(p.name, p.group, p.run, self._probe_timeout_s)): p
             for p in chosen
         }
+        finished: dict[asyncio.Task[ProbeResult], float] = {}
+        for task in tasks:
+            task.add_done_callback(lambda t: finished.setdefault(t, time.perf_counter()))
         done, pending = (
             await asyncio.wait(tasks, timeout=self._deadline_s) if tasks else (set(), set())
         )
@@ -147,6 +161,10 @@ class HealthCheck:
         for task in done:
             probe = tasks[task]
             results[probe] = _result_of(task, probe)
+        if self._observe is not None:
+            now = time.perf_counter()
+            for task, probe in tasks.items():
+                self._observe(results[probe], finished.get(task, now) - started)
         return _fold(results, chosen, component, started)
 
 

@@ -83,4 +83,9 @@ def build_health_check(runtime: Runtime) -> HealthCheck:
         )
     add("Recent errors", "ops", partial(probe_recent_errors, runtime.db, timeout_s=timeout))
     add("Last sync", "ops", partial(probe_last_sync, runtime.db, timeout_s=timeout))
-    return HealthCheck(probes, probe_timeout_s=timeout, deadline_s=settings.health_deadline_s)
+    return HealthCheck(
+        probes,
+        probe_timeout_s=timeout,
+        deadline_s=settings.health_deadline_s,
+        observe=runtime.metrics.observe_probe,
+    )

@@ -15,11 +15,12 @@ from typing import Any, TextIO
 
 import aiohttp
 
-from bot.app import build_bolt_app, build_slack_client, build_web_app, start_site
+from bot.app import build_bolt_app, build_web_app, connect_slack, start_site
 from bot.local_slack.recording import RecordedCall
 from bot.local_slack.sender import SlackRequestSender
 from bot.local_slack.server import LocalSlack
 from bot.local_slack.text import message_to_text
+from bot.operators import is_group_id
 from bot.runtime import Runtime, start_runtime
 from bot.secrets import Secret
 from bot.serve import freeze_startup_objects
@@ -118,6 +119,9 @@ async def run_local_mode(
     signing_secret = secrets.token_hex(16)
     slack = LocalSlack(bot_token=bot_token, on_call=terminal.on_call)
     await slack.start()
+    for entry in settings.operators:  # the configured groups exist here, with you in them
+        if is_group_id(entry):
+            slack.usergroups.add(entry, [LOCAL_USER])
     local = replace(
         settings,
         secrets={
@@ -140,7 +144,9 @@ async def run_local_mode(
     except TimeoutError:
         terminal.say("The database is not reachable yet; /health will say so. Carrying on.")
     runner, port = await start_site(
-        build_web_app(runtime, build_bolt_app(runtime, build_slack_client(runtime))), "127.0.0.1", 0
+        build_web_app(runtime, build_bolt_app(runtime, await connect_slack(runtime))),
+        "127.0.0.1",
+        0,
     )
     freeze_startup_objects()
     terminal.say(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import psycopg
@@ -16,9 +17,11 @@ from redis.exceptions import RedisError
 
 from bot.cache import build_redis
 from bot.db import Database
+from bot.dedupe import EventLedger
 from bot.embedded import EmbeddedPostgres, EmbeddedRedis
 from bot.health import HealthCheck
 from bot.metrics import Metrics
+from bot.operators import Operators
 from bot.render import Renderer
 from bot.secrets import Redactor
 from bot.settings import Settings
@@ -47,6 +50,8 @@ class Runtime:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     migrated: asyncio.Event = field(default_factory=asyncio.Event)
     redactor: Redactor = field(default_factory=Redactor)
+    operators: Operators = field(default_factory=lambda: Operators(()))
+    events: EventLedger = field(default_factory=lambda: EventLedger(None))
     _busy: int = 0
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -73,6 +78,10 @@ class Runtime:
             return False
         return True
 
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run a background task for the runtime's lifetime (cancelled by ``close``)."""
+        self._tasks.append(asyncio.create_task(work))
+
     async def record_error(self, error_id: str, source: str, summary: str) -> None:
         """Remember a failure for /health (redacted); never raises, even with the database down."""
         try:
@@ -82,6 +91,7 @@ class Runtime:
 
     async def close(self) -> None:
         """Close clients, stop background tasks and embedded servers."""
+        await self.operators.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -115,24 +125,41 @@ class Runtime:
         return {"database": db_state, "cache": cache_state}
 
 
-async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
-    """Start embedded servers if needed, open the pool and the cache client, migrate."""
+ALL_STORES = frozenset({"db", "cache"})
+# A cache URL that is never connected to: for commands that do not use the cache at all.
+UNUSED_CACHE_URL = "unix:///nonexistent/aisi-bot-cache-not-started.sock"
+
+
+async def start_runtime(
+    settings: Settings, *, migrate: bool = True, stores: frozenset[str] = ALL_STORES
+) -> Runtime:
+    """Start embedded servers if needed, open the pool and the cache client, migrate.
+
+    ``stores`` names the stores this process uses ("db", "cache"): one left out is neither
+    started (embedded) nor connected to, so `aisi-bot health cache` never opens a database
+    pool and `aisi-bot health app` touches neither store.
+    """
     embedded: list[EmbeddedPostgres | EmbeddedRedis] = []
     if settings.database_url is not None:
         database_url = settings.database_url.reveal()
-    else:
+    elif "db" in stores:
         pg = EmbeddedPostgres(settings.data_dir)
         database_url = await asyncio.to_thread(pg.start)
         embedded.append(pg)
+    else:
+        database_url = ""
     if settings.redis_url is not None:
         redis_url = settings.redis_url.reveal()
-    else:
+    elif "cache" in stores:
         rd = EmbeddedRedis(settings.data_dir)
         redis_url = await asyncio.to_thread(rd.start)
         embedded.append(rd)
+    else:
+        redis_url = UNUSED_CACHE_URL
 
     db = Database(database_url, connect_timeout_s=settings.probe_timeout_s)
-    await db.open()
+    if "db" in stores:
+        await db.open()
     redis = build_redis(redis_url, timeout_s=settings.probe_timeout_s)
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.probe_timeout_s),
@@ -162,6 +189,8 @@ async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         redis_url=redis_url,
         _embedded=embedded,
         redactor=Redactor(settings.secret_values()),
+        operators=Operators(settings.operators, redis=redis),
+        events=EventLedger(redis),
     )
     runtime.health = build_health_check(runtime)
     runtime.sync = build_sync_service(runtime)

@@ -10,7 +10,8 @@ import signal
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from bot.app import build_bolt_app, build_slack_client, build_web_app, start_site
+from bot.app import build_bolt_app, build_web_app, connect_slack, start_site
+from bot.looplag import watch_loop_lag
 from bot.runtime import start_runtime
 from bot.settings import Settings
 
@@ -47,7 +48,12 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
     runtime = await start_runtime(settings)
-    client = build_slack_client(runtime)
+    runtime.spawn(watch_loop_lag(runtime.metrics.observe_loop_lag))
+    try:
+        client = await connect_slack(runtime)
+    except BaseException:
+        await runtime.close()
+        raise
     bolt = build_bolt_app(runtime, client)
     mode = settings.slack_mode
     runner, port = await start_site(

@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.config_files import load_config_files, override_dir
+from bot.config_keys import KeyRecorder
 from bot.config_values import (
     as_bool,
     as_choice,
     as_cron,
     as_float,
     as_int,
+    as_slack_id,
     as_str_list,
     as_timezone,
     as_url,
@@ -87,6 +89,8 @@ class Settings:
     probe_timeout_s: float = 5.0
     health_deadline_s: float = 8.0
     operators: tuple[str, ...] = ()
+    slack_team_id: str | None = None
+    slack_enterprise_id: str | None = None
     level2_primary: tuple[str, ...] = ()
     level2_backup: tuple[str, ...] = ()
     auto_escalate_minutes: int = 15
@@ -163,7 +167,9 @@ def _status_pages(data: Mapping[str, Any]) -> tuple[StatusPageConfig, ...]:
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build and validate settings from the environment and config files."""
     env = dict(os.environ) if env is None else dict(env)
-    data = load_config_files(override_dir(env))
+    files = load_config_files(override_dir(env))
+    recorder = KeyRecorder()
+    data = recorder.wrap(files)
 
     secrets = {name: Secret(env[name]) for name in SECRET_ENV if env.get(name)}
     if "ARTIFICIAL_ANALYSIS_API_KEY" not in secrets and env.get(LEGACY_AA_ENV):
@@ -174,7 +180,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     file_urls = _section(data, "urls")
     urls = {}
     for name, default in URL_DEFAULTS.items():
-        raw = env.get(name) or file_urls.get(name) or default
+        from_file = file_urls.get(name)  # read even when the environment wins: a known key
+        raw = env.get(name) or from_file or default
         urls[name] = as_url(name, raw)
     if not urls["SLACK_API_URL"].endswith("/"):
         urls["SLACK_API_URL"] += "/"
@@ -204,7 +211,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "slack.channel", f"must be a channel name or id without spaces (got {channel!r})"
         )
 
-    return Settings(
+    settings = Settings(
         secrets=secrets,
         database_url=database_url,
         redis_url=redis_url,
@@ -227,6 +234,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         probe_timeout_s=probe_timeout,
         health_deadline_s=deadline,
         operators=as_user_ids("auth.operators", auth.get("operators", [])),
+        slack_team_id=as_slack_id("slack.team_id", slack.get("team_id"), "T"),
+        slack_enterprise_id=as_slack_id("slack.enterprise_id", slack.get("enterprise_id"), "E"),
         level2_primary=as_user_ids(
             "escalation.level2_primary", escalation.get("level2_primary", [])
         ),
@@ -250,6 +259,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         status_pages=_status_pages(data),
         local_mode_forced=as_bool("AISI_LOCAL_MODE", env.get("AISI_LOCAL_MODE", "false")),
     )
+    recorder.check(files)
+    return settings
 
 
 def _connection_url(name: str, env: Mapping[str, str], schemes: tuple[str, ...]) -> Secret | None:

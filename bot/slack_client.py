@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.operators import GroupLookupError
 
 
 def build_web_client(*, token: str, base_url: str, timeout_s: int = 10) -> AsyncWebClient:
@@ -20,3 +24,21 @@ def build_web_client(*, token: str, base_url: str, timeout_s: int = 10) -> Async
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+async def usergroup_members(client: AsyncWebClient, group_id: str) -> list[str]:
+    """The user ids in a user group (``usergroups.users.list``).
+
+    Raises GroupLookupError with Slack's error code when Slack refuses, OSError when Slack
+    cannot be reached.
+    """
+    try:
+        response = await client.usergroups_users_list(usergroup=group_id)
+    except SlackApiError as exc:
+        code = str(exc.response.get("error") or "unknown_error")
+        needed = exc.response.get("needed")
+        raise GroupLookupError(code, f"the bot needs {needed}" if needed else "") from None
+    except aiohttp.ClientError as exc:
+        raise OSError(f"Slack unreachable: {type(exc).__name__}") from exc
+    users = response.get("users")
+    return [u for u in users if isinstance(u, str)] if isinstance(users, list) else []

@@ -8,7 +8,14 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.errors import UsageError
+from bot.help import COMMAND_HELP
 from bot.render import Message, Renderer
+
+
+async def ack_help(ack: AsyncAck, renderer: Renderer, command: str) -> None:
+    """Acknowledge with the command's help, visible only to the caller."""
+    message = renderer.render("help", help=COMMAND_HELP[command])
+    await ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
 
 async def ack_usage(ack: AsyncAck, renderer: Renderer, error: UsageError) -> None:

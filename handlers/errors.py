@@ -18,6 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.errors import BotError
+from bot.metrics import closed_label
 from bot.runtime import Runtime
 
 log = logging.getLogger("aisi.handlers")
@@ -54,12 +55,27 @@ async def after_ack(runtime: Runtime, respond: AsyncRespond, source: str) -> Asy
             await report_failure(runtime, respond, source, error)
 
 
-def register(app: AsyncApp, runtime: Runtime) -> None:
-    """Install the global error handler."""
+# Payload types Slack sends; with the registered commands, the closed set of error sources.
+PAYLOAD_TYPES = frozenset(
+    {
+        "block_actions",
+        "view_submission",
+        "view_closed",
+        "shortcut",
+        "message_action",
+        "event_callback",
+    }
+)
+
+
+def register(app: AsyncApp, runtime: Runtime, commands: set[str]) -> None:
+    """Install the global error handler; ``commands`` are the registered slash commands."""
+    sources = PAYLOAD_TYPES | commands
 
     @app.error
     async def on_error(
         error: Exception, body: dict[str, Any], respond: AsyncRespond | None
     ) -> None:
-        source = str(body.get("command") or body.get("type") or "unknown")
+        # The source is a label and a stored word: taken from a closed set, never the body.
+        source = closed_label(body.get("command") or body.get("type"), sources)
         await report_failure(runtime, respond if body.get("response_url") else None, source, error)

@@ -8,10 +8,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot.errors import UsageError
+from bot.errors import HelpRequested, UsageError
 from bot.health import parse_health_args
 from bot.runtime import Runtime
-from handlers.common import ack_usage, respond_message
+from handlers.common import ack_help, ack_usage, respond_message
 from handlers.errors import after_ack
 
 
@@ -23,6 +23,9 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
         runtime.metrics.commands.labels("/health").inc()
         try:
             component = parse_health_args(command.get("text", ""), runtime.health.components)
+        except HelpRequested as asked:
+            await ack_help(ack, runtime.renderer, asked.command)
+            return
         except UsageError as error:
             await ack_usage(ack, runtime.renderer, error)
             return

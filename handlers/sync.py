@@ -11,11 +11,11 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import UsageError
+from bot.errors import HelpRequested, NotAuthorizedError, UsageError
 from bot.runtime import Runtime
 from bot.sources.records import SourceResult
 from bot.sync.service import SyncRequest, parse_sync_args
-from handlers.common import ack_usage, respond_message
+from handlers.common import ack_help, ack_usage, respond_message
 from handlers.errors import after_ack
 
 log = logging.getLogger(__name__)
@@ -31,17 +31,18 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
         runtime.metrics.commands.labels("/sync").inc()
         try:
             scope, dry_run, force = parse_sync_args(command.get("text", ""))
+        except HelpRequested as asked:
+            await ack_help(ack, runtime.renderer, asked.command)
+            return
         except UsageError as error:
             await ack_usage(ack, runtime.renderer, error)
             return
         user_id = str(command.get("user_id", ""))
-        if user_id not in runtime.settings.operators:
-            denied = runtime.renderer.render(
-                "error",
-                message="Only configured operators may run /sync (auth.operators).",
-                error_id=None,
-            )
-            await ack(text=denied.text, blocks=denied.blocks, response_type="ephemeral")
+        try:
+            await runtime.operators.require(user_id, "run /sync")
+        except NotAuthorizedError as denied:
+            message = runtime.renderer.render("error", message=str(denied), error_id=None)
+            await ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
             return
         async with after_ack(runtime, respond, "/sync"):
             await ack()

@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bot.app import build_bolt_app, build_slack_client, build_web_app, start_site
+from bot.app import build_bolt_app, build_web_app, connect_slack, start_site
 from bot.local_slack.sender import SlackRequestSender
 from bot.runtime import Runtime, start_runtime
 from bot.settings import LEGACY_AA_ENV, SECRET_ENV, load_settings
@@ -57,11 +57,11 @@ async def start_bot_in_process(
     """Build the bot as `serve` does (HTTP mode) and serve it on an ephemeral port."""
     settings = load_settings(env)
     runtime = await start_runtime(settings)
-    if wait_migrated:
-        await asyncio.wait_for(runtime.migrated.wait(), 30)
-    bolt = build_bolt_app(runtime, build_slack_client(runtime))
     runner: web.AppRunner | None = None
     try:
+        if wait_migrated:
+            await asyncio.wait_for(runtime.migrated.wait(), 30)
+        bolt = build_bolt_app(runtime, await connect_slack(runtime))
         runner, port = await start_site(build_web_app(runtime, bolt), "127.0.0.1", 0)
         url = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as session:

@@ -37,3 +37,14 @@ async def test_unexpected_error_reaches_the_user_with_an_id_and_is_recorded(
     assert row is not None and row[0] == "/health" and "RuntimeError" in row[1]
     _, metrics = await bot.get("/metrics")
     assert 'aisi_errors_total{source="/health"} 1.0' in metrics
+
+
+def test_error_sources_come_from_a_closed_set() -> None:
+    """A source word from a body becomes a label only if registered; anything else is 'other'."""
+    from bot.metrics import closed_label
+
+    known = {"/health", "block_actions"}
+    assert closed_label("/health", known) == "/health"
+    assert closed_label("/health\x00evil", known) == "other"
+    assert closed_label(None, known) == "other"
+    assert closed_label(["/health"], known) == "other"

@@ -61,7 +61,7 @@ async def test_help_argument_shows_usage(bot: BotUnderTest, local_slack: LocalSl
     reply = await bot.sender.command(
         "/health", "help", response_url=local_slack.response_url_for("h4")
     )
-    assert "Usage: `/health [keys|db|cache|app|vendors]`" in reply.text
+    assert "Usage: `/health [keys|db|cache|app|vendors|ops]`" in reply.text
 
 
 async def test_forged_signature_is_rejected(bot: BotUnderTest, local_slack: LocalSlack) -> None:

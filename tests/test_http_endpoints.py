@@ -56,3 +56,14 @@ async def test_app_home_is_published(bot: BotUnderTest, local_slack: LocalSlack)
     assert reply.status == 200
     call = await local_slack.wait_for("views.publish", timeout=10)
     assert call.ok and call.body["user_id"] == "U0ALICE"
+
+
+async def test_every_probe_run_records_its_duration(
+    bot: BotUnderTest, local_slack: LocalSlack
+) -> None:
+    """aisi_probe_seconds gets one observation per probe run, by group, probe and state."""
+    await bot.sender.command("/health", "db", response_url=local_slack.response_url_for("p1"))
+    await local_slack.wait_for("response_url", timeout=10)
+    _, metrics = await bot.get("/metrics")
+    assert 'aisi_probe_seconds_count{group="db",probe="Database",state="ok"} 1.0' in metrics
+    assert 'group="cache"' not in metrics  # only the probes that ran

@@ -32,7 +32,7 @@ async def test_local_mode_answers_usage_and_unknown_input(bot_env: dict[str, str
     """Bad arguments get the usage text; unknown input gets help; end of input exits cleanly."""
     code, out = await _run_local(_local_env(bot_env), "/health nonsense\nwhat\npress Nothing\n")
     assert code == 0, out
-    assert "Usage: `/health [keys|db|cache|app|vendors]`" in out
+    assert "Usage: `/health [keys|db|cache|app|vendors|ops]`" in out
     assert "Unknown input 'what'" in out
     assert "No button called 'Nothing'" in out
 

@@ -10,6 +10,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.health import HealthGroup, HealthReport
+from bot.help import COMMAND_HELP, CommandHelp
 from bot.local_slack.validation import validate_blocks
 from bot.probes.base import ProbeResult, ProbeState
 from bot.render import Renderer, UnfilteredValueError
@@ -130,6 +131,20 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
         },
     ],
     "not_built": [lambda: {"command": "/sync"}, lambda: {"command": LONG}],
+    "help": [
+        *(lambda h=h: {"help": h} for h in COMMAND_HELP.values()),
+        lambda: {
+            "help": CommandHelp(
+                command=LONG,
+                usage=LONG,
+                summary=LONG,
+                arguments=((LONG, LONG),) * 10,
+                who=LONG,
+                examples=(LONG, "<!channel>"),
+                available=False,
+            )
+        },
+    ],
     "home": [lambda: {"channel": "#ai-monitoring"}, lambda: {"channel": LONG}],
 }
 

@@ -21,6 +21,7 @@ from bot.local_slack.payloads import (
 )
 from bot.local_slack.recording import CallLog, RecordedCall
 from bot.local_slack.socket_mode import SocketModeHub
+from bot.local_slack.usergroups import UserGroups
 from bot.local_slack.validation import validate_blocks
 from bot.local_slack.wire import BadRequest, FailureScript, read_body, recorded_headers
 from bot.local_slack.workspace import Body, Workspace, error
@@ -61,6 +62,8 @@ class LocalSlack:
         self.workspace = Workspace(
             team_id=team_id, bot_user_id=bot_user_id, bot_id=bot_id, app_id=APP_ID
         )
+        self.usergroups = UserGroups()
+        self.workspace.methods["usergroups.users.list"] = self.usergroups.users_list
         self.socket = SocketModeHub(app_id=APP_ID)
         self._log = CallLog(on_call)
         self._failures = FailureScript()

@@ -15,7 +15,8 @@ from redis.exceptions import RedisError
 
 from bot.app_cache import clear_prefixes
 from bot.db import Database
-from bot.errors import UsageError
+from bot.errors import HelpRequested, UsageError
+from bot.help import wants_help
 from bot.locks import RedisLocks
 from bot.sources.records import SourceResult, failed, skipped
 from bot.sync.merge import MergedModel, category, merge
@@ -72,6 +73,26 @@ class SyncReport:
     cache_keys_cleared: int | None = None
     duration_ms: float = 0.0
     holder: str = ""
+    not_needed: list[str] = field(default_factory=list)  # fallbacks skipped: primary delivered
+    covered: list[str] = field(default_factory=list)  # primaries that failed, fallback delivered
+
+    @property
+    def expected(self) -> list[str]:
+        """The sources this sync needed: every one asked, less fallbacks that were not needed
+        and primaries whose fallback delivered in their place."""
+        excused = {*self.not_needed, *self.covered}
+        return [name for name, _ in self.sources if name not in excused]
+
+    @property
+    def delivered(self) -> list[str]:
+        """The sources that delivered models (a missing key or an empty answer delivers none)."""
+        return [n for n, r in self.sources if r.status == "ok" and r.records and n in self.expected]
+
+    @property
+    def partial(self) -> bool:
+        """True when the sync ran on less than it needed: some source failed or was skipped."""
+        ran = self.outcome in ("applied", "nothing_to_do", "dry_run")
+        return ran and len(self.delivered) < len(self.expected)
 
 
 ALL_SCOPES = (
@@ -89,11 +110,11 @@ ALL_SCOPES = (
 
 def parse_sync_args(text: str) -> tuple[str, bool, bool]:
     """(scope, dry_run, force) from the command text; anything unknown is a usage error."""
+    if wants_help(text):
+        raise HelpRequested("/sync")
     scope, dry_run, force = "", False, False
     for word in text.split():
         lowered = word.lower()
-        if lowered in ("help", "-h", "--help"):
-            raise UsageError("", SYNC_USAGE)
         if lowered == "--dry-run":
             dry_run = True
         elif lowered == "--force":
@@ -198,9 +219,14 @@ class SyncService:
             if step.fallback_for and step.fallback_for in ok:
                 not_needed = skipped(step.name, f"not needed: {step.fallback_for} succeeded")
                 report.sources.append((step.name, not_needed))
+                report.not_needed.append(step.name)
                 if progress is not None:
                     await progress(step.name, not_needed)
         await asyncio.gather(*(one(s) for s in fallbacks))
+        results = dict(report.sources)
+        for step in fallbacks:
+            if results[step.name].status == "ok" and results[step.name].records:
+                report.covered.append(step.fallback_for)
         order = {step.name: index for index, step in enumerate(steps)}
         report.sources.sort(key=lambda item: order.get(item[0], len(order)))
 
@@ -294,6 +320,9 @@ class SyncService:
                 "from_source": dict(plan.from_source),
                 "violations": len(report.violations),
             }
+        diff["partial"] = report.partial
+        diff["sources_delivered"] = len(report.delivered)
+        diff["sources_expected"] = len(report.expected)
         sources = [
             {
                 "name": name,
