@@ -15,6 +15,8 @@ from bot.slack_client import build_web_client
 log = logging.getLogger(__name__)
 
 SLACK_EVENTS_PATH = "/slack/events"
+# On shutdown, requests in flight get this long (an ack takes at most 3 s by Slack's rules).
+HTTP_SHUTDOWN_S = 3.0
 
 
 def build_slack_client(runtime: Runtime) -> AsyncWebClient:
@@ -77,7 +79,7 @@ def build_web_app(runtime: Runtime, bolt: AsyncApp | None) -> web.Application:
 
 async def start_site(web_app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
     """Serve the app; returns the runner and the port actually bound (for port 0)."""
-    runner = web.AppRunner(web_app, access_log=None)
+    runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=HTTP_SHUTDOWN_S)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 
@@ -33,6 +33,31 @@ class Metrics:
             "aisi_health_checks_total",
             "Health checks run, by overall state",
             ["state"],
+            registry=self.registry,
+        )
+
+        # The bounded executor of work after the ack; ``work`` is a command name (a closed set).
+        self.work_queue = Gauge(
+            "aisi_work_queue_length",
+            "Acknowledged work waiting for a worker",
+            registry=self.registry,
+        )
+        self.work_running = Gauge(
+            "aisi_work_running", "Acknowledged work running now", registry=self.registry
+        )
+        self.work_completed = Counter(
+            "aisi_work_completed_total", "Work items finished", ["work"], registry=self.registry
+        )
+        self.work_refused = Counter(
+            "aisi_work_refused_total",
+            "Requests told 'busy' because the work queue was full or the bot was stopping",
+            ["work"],
+            registry=self.registry,
+        )
+        self.work_abandoned = Counter(
+            "aisi_work_abandoned_total",
+            "Work cancelled or never started because the shutdown grace period ended",
+            ["work"],
             registry=self.registry,
         )
 

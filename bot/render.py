@@ -17,6 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from bot.quota import quota_line
 from bot.settings import REPO_ROOT
 
 TEMPLATE_DIR = REPO_ROOT / "templates"
@@ -113,6 +114,7 @@ class Renderer:
         self._env.filters["plain"] = mentions.plain_filter
         self._env.globals["mention"] = mentions.mention
         self._env.filters["json"] = _json_filter
+        self._env.globals["quota_line"] = quota_line
         self._template_dir = template_dir
 
     def template_names(self) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -23,6 +23,7 @@ from bot.render import Renderer
 from bot.secrets import Redactor
 from bot.settings import Settings
 from bot.sync.service import SyncService
+from bot.work import WorkExecutor
 
 log = logging.getLogger(__name__)
 
@@ -41,37 +42,19 @@ class Runtime:
     metrics: Metrics
     health: HealthCheck
     sync: SyncService
+    work: WorkExecutor
     database_url: str
     redis_url: str
     _embedded: list[EmbeddedPostgres | EmbeddedRedis] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     migrated: asyncio.Event = field(default_factory=asyncio.Event)
     redactor: Redactor = field(default_factory=Redactor)
-    _busy: int = 0
-    _idle: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def __post_init__(self) -> None:
-        self._idle.set()
-
-    @contextlib.asynccontextmanager
-    async def track(self) -> AsyncIterator[None]:
-        """Mark work in progress (a command's background part) until the block ends."""
-        self._busy += 1
-        self._idle.clear()
-        try:
-            yield
-        finally:
-            self._busy -= 1
-            if self._busy == 0:
-                self._idle.set()
+    # Extra /readyz checks by name (Socket Mode adds its connection state): "ok" or why not.
+    readiness_checks: dict[str, Callable[[], Awaitable[str]]] = field(default_factory=dict)
 
     async def wait_idle(self, timeout_s: float) -> bool:
-        """Wait until no tracked work runs; False if some was still running at the timeout."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout_s)
-        except TimeoutError:
-            return False
-        return True
+        """Wait until no acknowledged work is queued or running; False if some still was."""
+        return await self.work.wait_idle(timeout_s)
 
     async def record_error(self, error_id: str, source: str, summary: str) -> None:
         """Remember a failure for /health (redacted); never raises, even with the database down."""
@@ -82,6 +65,7 @@ class Runtime:
 
     async def close(self) -> None:
         """Close clients, stop background tasks and embedded servers."""
+        await self.work.shutdown(0)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -111,8 +95,9 @@ class Runtime:
             except (TimeoutError, PoolTimeout, psycopg.Error, RedisError, OSError) as exc:
                 return f"unavailable: {type(exc).__name__}"
 
-        db_state, cache_state = await asyncio.gather(probe(database), probe(cache))
-        return {"database": db_state, "cache": cache_state}
+        checks = {"database": database, "cache": cache, **self.readiness_checks}
+        states = await asyncio.gather(*(probe(check) for check in checks.values()))
+        return dict(zip(checks, states, strict=True))
 
 
 async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
@@ -134,6 +119,11 @@ async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     db = Database(database_url, connect_timeout_s=settings.probe_timeout_s)
     await db.open()
     redis = build_redis(redis_url, timeout_s=settings.probe_timeout_s)
+    metrics = Metrics()
+    work = WorkExecutor(
+        workers=settings.work_workers, queue_length=settings.work_queue_length, metrics=metrics
+    )
+    work.start()
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.probe_timeout_s),
         follow_redirects=False,
@@ -148,7 +138,7 @@ async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         redis=redis,
         http=http,
         renderer=Renderer(),
-        metrics=Metrics(),
+        metrics=metrics,
         health=HealthCheck([], probe_timeout_s=1, deadline_s=1),
         sync=SyncService(
             db=db,
@@ -158,6 +148,7 @@ async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
             max_deactivate_share=0,
             min_active_models=0,
         ),
+        work=work,
         database_url=database_url,
         redis_url=redis_url,
         _embedded=embedded,

@@ -1,24 +1,25 @@
 """The one error mapping: domain errors become a short message; others get an error id.
 
 Failures reach it two ways: Bolt's global error handler (before a listener acked), and
-``after_ack`` around every listener's background part. The second matters: a listener that
-raises within Bolt's 10 ms ack poll after acking makes Bolt drop the ack (the request then
-times out as "unhandled"), so work after the ack never lets an exception escape to Bolt.
+``submit_and_ack`` around every listener's background part, which runs on the runtime's
+bounded executor, never in Bolt's listener task (so a failure there cannot make Bolt drop
+a fast ack, and a flood of commands cannot flood the event loop).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.errors import BotError
 from bot.runtime import Runtime
+from bot.work import Admission
 
 log = logging.getLogger("aisi.handlers")
 
@@ -44,14 +45,33 @@ async def report_failure(
             log.warning("could not tell the user about error %s", error_id)
 
 
-@asynccontextmanager
-async def after_ack(runtime: Runtime, respond: AsyncRespond, source: str) -> AsyncIterator[None]:
-    """The background part of a command: tracked (for shutdown), failures reported, not raised."""
-    async with runtime.track():
+async def submit_and_ack(
+    ack: AsyncAck,
+    runtime: Runtime,
+    respond: AsyncRespond,
+    source: str,
+    work: Callable[[], Awaitable[None]],
+) -> Admission:
+    """Queue a command's background part, then ack: plainly, or "busy" when nothing was queued.
+
+    The work's failures are reported by the one error mapping, never raised.
+    """
+
+    async def guarded() -> None:
         try:
-            yield
+            await work()
         except Exception as error:
             await report_failure(runtime, respond, source, error)
+
+    admission = runtime.work.submit(source, guarded)
+    if admission is Admission.ACCEPTED:
+        await ack()
+    else:
+        busy = runtime.renderer.render(
+            "busy", command=source, stopping=admission is Admission.STOPPING
+        )
+        await ack(text=busy.text, blocks=busy.blocks, response_type="ephemeral")
+    return admission
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
