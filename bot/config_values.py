@@ -49,8 +49,8 @@ def as_duration(key: str, value: Any, low_s: int, high_s: int) -> int:
     if seconds is None:
         raise ConfigError(
             key,
-            "must be a duration: a whole number and one unit s, m, h or d, like \"90s\","
-            f" \"15m\" or \"6h\" (got {_shown(value)})",
+            'must be a duration: a whole number and one unit s, m, h or d, like "90s",'
+            f' "15m" or "6h" (got {_shown(value)})',
         )
     if not low_s <= seconds <= high_s:
         raise ConfigError(

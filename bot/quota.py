@@ -93,7 +93,7 @@ def quota_facts(headers: Mapping[str, str], now: datetime | None = None) -> Quot
 
 
 def quota_line(facts: Mapping[str, object], label: str = "AA") -> str:
-    """"AA quota: 812 of 1,000 left (resets 2026-11-27 00:00 UTC)", or "" without a quota."""
+    """ "AA quota: 812 of 1,000 left (resets 2026-11-27 00:00 UTC)", or "" without a quota."""
     remaining = facts.get("quota_remaining")
     if not isinstance(remaining, int):
         return ""

@@ -113,7 +113,12 @@ async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         redis_url = settings.redis_url.reveal()
     else:
         rd = EmbeddedRedis(settings.data_dir)
-        redis_url = await asyncio.to_thread(rd.start)
+        try:
+            redis_url = await asyncio.to_thread(rd.start)
+        except BaseException:
+            for server in embedded:  # never leave the database running behind a failed start
+                await asyncio.to_thread(server.stop)
+            raise
         embedded.append(rd)
 
     db = Database(database_url, connect_timeout_s=settings.probe_timeout_s)

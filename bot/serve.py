@@ -9,6 +9,7 @@ import logging
 import signal
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -41,10 +42,10 @@ def stop_on_signals(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
 
 
-async def until_stopped(stop: asyncio.Event, work: asyncio.Future[object]) -> bool:
+async def until_stopped(stop: asyncio.Event, work: asyncio.Future[Any]) -> bool:
     """Wait for ``work`` or ``stop``; on stop, cancel ``work``. True when ``work`` finished."""
     stopped: asyncio.Future[object] = asyncio.ensure_future(stop.wait())
-    watched: set[asyncio.Future[object]] = {work, stopped}
+    watched: set[asyncio.Future[Any]] = {work, stopped}
     try:
         await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
     finally:

@@ -38,6 +38,7 @@ class Admission(StrEnum):
 class _Item:
     name: str
     run: WorkFn
+    abandon: WorkFn | None  # tells the person it never ran (shutdown)
 
 
 @dataclass(frozen=True)
@@ -96,13 +97,16 @@ class WorkExecutor:
                 asyncio.create_task(self._worker(), name=f"work-{i}") for i in range(self._size)
             ]
 
-    def submit(self, name: str, run: WorkFn) -> Admission:
-        """Queue ``run`` (named for metrics: a command name) without waiting."""
+    def submit(self, name: str, run: WorkFn, *, abandon: WorkFn | None = None) -> Admission:
+        """Queue ``run`` (named for metrics: a command name) without waiting.
+
+        ``abandon`` runs instead (briefly, at shutdown) if the grace period ends first.
+        """
         if not self._accepting:
             self._metrics.work_refused.labels(name).inc()
             return Admission.STOPPING
         try:
-            self._queue.put_nowait(_Item(name, run))
+            self._queue.put_nowait(_Item(name, run, abandon))
         except asyncio.QueueFull:
             self._metrics.work_refused.labels(name).inc()
             return Admission.QUEUE_FULL
@@ -112,6 +116,8 @@ class WorkExecutor:
 
     async def wait_idle(self, timeout_s: float) -> bool:
         """Wait until nothing is queued or running; False if something still was at the timeout."""
+        if self._idle.is_set():
+            return True
         try:
             await asyncio.wait_for(self._idle.wait(), max(timeout_s, 0))
         except TimeoutError:
@@ -143,23 +149,36 @@ class WorkExecutor:
         self._accepting = False
         finished = await self.wait_idle(grace_s)
         abandoned: Counter[str] = Counter()
+        notices: list[asyncio.Task[None]] = []
         while not self._queue.empty():
-            abandoned[self._queue.get_nowait().name] += 1
+            item = self._queue.get_nowait()
+            abandoned[item.name] += 1
             self._done_one()
+            if item.abandon is not None:
+                notices.append(asyncio.create_task(_quietly(item.name, item.abandon)))
         cancelled = Counter(self._running.values())
         for name, count in (abandoned + cancelled).items():
             self._metrics.work_abandoned.labels(name).inc(count)
-        busy = [task for task in self._workers if task in self._running]
+        busy: list[asyncio.Task[None]] = [t for t in self._workers if t in self._running]
         for task in self._workers:
             task.cancel()
-        if busy:
+        if busy or notices:
             # Cancelled work records that it was interrupted and says so, within a bounded time.
-            _, still = await asyncio.wait(busy, timeout=CANCEL_WAIT_S)
+            _, still = await asyncio.wait([*busy, *notices], timeout=CANCEL_WAIT_S)
+            for task in still:
+                task.cancel()
             if still:
-                log.warning("%d cancelled work item(s) did not stop in time", len(still))
+                log.warning("%d stopped work item(s) could not finish saying so", len(still))
         for task in self._workers:
             if task.done():
                 with contextlib.suppress(asyncio.CancelledError):
                     task.result()
         self._workers = []
         return ShutdownSummary(finished, abandoned, cancelled)
+
+
+async def _quietly(name: str, notice: WorkFn) -> None:
+    try:
+        await notice()
+    except Exception:
+        log.warning("could not tell the person that %s was not run", name, exc_info=True)

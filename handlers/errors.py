@@ -8,6 +8,7 @@ a fast ack, and a flood of commands cannot flood the event loop).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,9 @@ from bot.runtime import Runtime
 from bot.work import Admission
 
 log = logging.getLogger("aisi.handlers")
+
+# Work cut off by a shutdown gets this long to tell the person so.
+STOPPED_NOTICE_S = 1.0
 
 
 async def report_failure(
@@ -51,19 +55,37 @@ async def submit_and_ack(
     respond: AsyncRespond,
     source: str,
     work: Callable[[], Awaitable[None]],
+    *,
+    says_when_cut_off: bool = False,
 ) -> Admission:
     """Queue a command's background part, then ack: plainly, or "busy" when nothing was queued.
 
-    The work's failures are reported by the one error mapping, never raised.
+    The work's failures are reported by the one error mapping, never raised. Work that a
+    shutdown cuts off (or never starts) tells the person so, unless ``says_when_cut_off``:
+    the work then updates its own message (/sync's progress).
     """
+
+    async def tell_stopped(started: bool) -> None:
+        message = runtime.renderer.render("stopped", command=source, started=started)
+        await respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
     async def guarded() -> None:
         try:
             await work()
         except Exception as error:
             await report_failure(runtime, respond, source, error)
+        except asyncio.CancelledError:
+            if not says_when_cut_off:
+                try:
+                    await asyncio.wait_for(asyncio.shield(tell_stopped(True)), STOPPED_NOTICE_S)
+                except Exception:  # the log line of the shutdown counts it either way
+                    log.warning("could not tell the user that %s was cut off", source)
+            raise
 
-    admission = runtime.work.submit(source, guarded)
+    async def abandoned() -> None:
+        await tell_stopped(False)
+
+    admission = runtime.work.submit(source, guarded, abandon=abandoned)
     if admission is Admission.ACCEPTED:
         await ack()
     else:

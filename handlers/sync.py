@@ -18,12 +18,9 @@ from bot.runtime import Runtime
 from bot.sources.records import SourceResult
 from bot.sync.service import SyncReport, SyncRequest, parse_sync_args
 from handlers.common import ack_usage, respond_message
-from handlers.errors import submit_and_ack
+from handlers.errors import STOPPED_NOTICE_S, submit_and_ack
 
 log = logging.getLogger(__name__)
-
-# A sync stopped by shutdown gets this long to turn its progress message into "stopped".
-STOPPED_NOTICE_S = 1.0
 
 
 def register(app: AsyncApp, runtime: Runtime) -> set[str]:
@@ -101,7 +98,7 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
                 raise
             await show(runtime.renderer.render("sync_report", report=report, user_id=user_id))
 
-        await submit_and_ack(ack, runtime, respond, "/sync", work)
+        await submit_and_ack(ack, runtime, respond, "/sync", work, says_when_cut_off=True)
 
     return {"/sync"}
 

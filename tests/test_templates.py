@@ -150,6 +150,10 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
         },
         lambda: {"report": _interrupted_report(), "user_id": "U0ALICE"},
     ],
+    "stopped": [
+        lambda: {"command": "/keys", "started": True},
+        lambda: {"command": LONG, "started": False},
+    ],
     "busy": [
         lambda: {"command": "/health", "stopping": False},
         lambda: {"command": LONG, "stopping": True},
