@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import aiohttp
 import httpx
 import psycopg
 from psycopg_pool import PoolTimeout
@@ -28,6 +29,7 @@ from bot.work import WorkExecutor
 log = logging.getLogger(__name__)
 
 MIGRATION_RETRY_S = 10.0
+REPLY_TIMEOUT_S = 10.0  # a reply to a response_url
 
 
 @dataclass
@@ -38,6 +40,7 @@ class Runtime:
     db: Database
     redis: Redis
     http: httpx.AsyncClient
+    replies: aiohttp.ClientSession  # carries replies to Slack's response_urls
     renderer: Renderer
     metrics: Metrics
     health: HealthCheck
@@ -72,6 +75,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.http.aclose()
+        await self.replies.close()
         await self.redis.aclose()
         await self.db.close()
         for server in reversed(self._embedded):
@@ -142,6 +146,7 @@ async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         db=db,
         redis=redis,
         http=http,
+        replies=aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REPLY_TIMEOUT_S)),
         renderer=Renderer(),
         metrics=metrics,
         health=HealthCheck([], probe_timeout_s=1, deadline_s=1),

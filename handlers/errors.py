@@ -21,6 +21,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from bot.errors import BotError
 from bot.runtime import Runtime
 from bot.work import Admission
+from handlers.common import respond_message
 
 log = logging.getLogger("aisi.handlers")
 
@@ -44,7 +45,7 @@ async def report_failure(
     if respond is not None:
         message = runtime.renderer.render("error", message=text, error_id=error_id)
         try:
-            await respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+            await respond_message(runtime, respond, message, visible=False)
         except Exception:  # the user cannot be told; the log line above has it all
             log.warning("could not tell the user about error %s", error_id)
 
@@ -67,7 +68,7 @@ async def submit_and_ack(
 
     async def tell_stopped(started: bool) -> None:
         message = runtime.renderer.render("stopped", command=source, started=started)
-        await respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+        await respond_message(runtime, respond, message, visible=False)
 
     async def guarded() -> None:
         try:
@@ -89,7 +90,7 @@ async def submit_and_ack(
     if admission is Admission.ACCEPTED:
         await ack()
     else:
-        busy = runtime.renderer.render(
+        busy = runtime.renderer.render_constant(
             "busy", command=source, stopping=admission is Admission.STOPPING
         )
         await ack(text=busy.text, blocks=busy.blocks, response_type="ephemeral")

@@ -49,7 +49,8 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
 
         async def work() -> None:
             report = await runtime.health.run(component)
-            await respond_message(respond, rendered.message(component, report), visible=True)
+            message = rendered.message(component, report)
+            await respond_message(runtime, respond, message, visible=True)
 
         await submit_and_ack(ack, runtime, respond, "/health", work)
 

@@ -30,7 +30,7 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
         async def work() -> None:
             report = await runtime.health.run("keys")
             message = runtime.renderer.render("keys_report", report=report)
-            await respond_message(respond, message, visible=False)
+            await respond_message(runtime, respond, message, visible=False)
 
         await submit_and_ack(ack, runtime, respond, "/keys", work)
 

@@ -65,7 +65,7 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
                         return
                     except SlackApiError as exc:
                         log.warning("sync message update failed: %s", exc.response.get("error"))
-                await respond_message(respond, message, visible=True)
+                await respond_message(runtime, respond, message, visible=True)
 
             async def on_source(name: str, result: SourceResult) -> None:
                 done.append((name, result))
