@@ -136,8 +136,8 @@ class WorkExecutor:
                 log.exception("work item %s failed", item.name)
             finally:
                 del self._running[task]
-                self._metrics.work_completed.labels(item.name).inc()
                 self._done_one()
+            self._metrics.work_completed.labels(item.name).inc()  # not when cancelled
 
     def _done_one(self) -> None:
         self._pending -= 1
@@ -180,5 +180,5 @@ class WorkExecutor:
 async def _quietly(name: str, notice: WorkFn) -> None:
     try:
         await notice()
-    except Exception:
-        log.warning("could not tell the person that %s was not run", name, exc_info=True)
+    except Exception as exc:  # the reply URL may be in the message: name the type only
+        log.warning("could not tell the person that %s was not run: %s", name, type(exc).__name__)
