@@ -176,6 +176,9 @@ class SyncService:
                     f"cache (Redis) unavailable for the sync lock: {type(exc).__name__}",
                     started,
                 )
+            except asyncio.CancelledError:
+                await self._interrupted(report, started)
+                raise
             if lock is None:
                 holder = await self._locks.holder(LOCK_NAME)
                 report.holder = (
