@@ -8,12 +8,13 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+import pytest
 
 from tests.conftest import LOOPBACK_CLOSED, write_test_config
 from tests.harness import REPO, clean_env, run_cli
@@ -101,6 +102,21 @@ def _lingering(data_dir: Path, pids: dict[str, int]) -> list[str]:
     return found
 
 
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    """This test's BOT_DATA_DIR; whatever a failing test left running for it is stopped."""
+    folder = tmp_path / "data"
+    yield folder
+    pids: dict[str, int] = {}
+    with suppress(OSError, ValueError, KeyError, IndexError):
+        pids = _embedded_pids(folder)
+    for line in _lingering(folder, pids):
+        with suppress(psutil.Error):
+            process = psutil.Process(int(line.split(":", 1)[0]))
+            process.terminate()
+            process.wait(10)
+
+
 async def _stops_cleanly(run: LocalRun, sig: signal.Signals, *, group: bool) -> float:
     started = time.monotonic()
     if group:
@@ -124,10 +140,9 @@ async def _next_start_is_clean(data_dir: Path) -> None:
 
 
 async def test_sigterm_stops_the_embedded_stores_and_the_next_start_is_clean(
-    tmp_path: Path,
+    data_dir: Path,
 ) -> None:
     """SIGTERM at the prompt: exit 0 promptly, no PostgreSQL or Redis left, next run clean."""
-    data_dir = tmp_path / "data"
     async with _local(data_dir) as run:
         pids = _embedded_pids(data_dir)
         assert all(psutil.pid_exists(pid) for pid in pids.values())
@@ -137,9 +152,8 @@ async def test_sigterm_stops_the_embedded_stores_and_the_next_start_is_clean(
     await _next_start_is_clean(data_dir)
 
 
-async def test_ctrl_c_at_the_prompt_stops_at_once_with_exit_0(tmp_path: Path) -> None:
+async def test_ctrl_c_at_the_prompt_stops_at_once_with_exit_0(data_dir: Path) -> None:
     """Ctrl-C (SIGINT to the job) while the prompt waits for input: no extra Enter needed."""
-    data_dir = tmp_path / "data"
     async with _local(data_dir) as run:
         pids = _embedded_pids(data_dir)
         took = await _stops_cleanly(run, signal.SIGINT, group=True)
@@ -150,10 +164,9 @@ async def test_ctrl_c_at_the_prompt_stops_at_once_with_exit_0(tmp_path: Path) ->
 
 
 async def test_a_killed_run_does_not_stop_the_next_one_from_shutting_down(
-    tmp_path: Path,
+    data_dir: Path,
 ) -> None:
     """After SIGKILL the servers linger; the next run reuses them and still stops them."""
-    data_dir = tmp_path / "data"
     async with _local(data_dir) as run:
         pids = _embedded_pids(data_dir)
         run.proc.kill()
