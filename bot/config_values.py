@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.errors import ConfigError
 
 _USER_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+_DURATION = re.compile(r"^([0-9]+)([smhd])$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def _shown(value: Any) -> str:
@@ -37,6 +39,31 @@ def as_float(key: str, value: Any, low: float, high: float) -> float:
     if number is None or number != number or not low <= number <= high:
         raise ConfigError(key, f"must be a number from {low:g} to {high:g} (got {_shown(value)})")
     return number
+
+
+def as_duration(key: str, value: Any, low_s: int, high_s: int) -> int:
+    """A duration written as an integer and one unit: "90s", "15m", "1h", "6h", "2d" (seconds)."""
+    text = value.strip().lower() if isinstance(value, str) else ""
+    match = _DURATION.match(text)
+    seconds = int(match.group(1)) * _UNIT_S[match.group(2)] if match else None
+    if seconds is None:
+        raise ConfigError(
+            key,
+            'must be a duration: a whole number and one unit s, m, h or d, like "90s",'
+            f' "15m" or "6h" (got {_shown(value)})',
+        )
+    if not low_s <= seconds <= high_s:
+        raise ConfigError(
+            key, f"must be from {_seconds(low_s)} to {_seconds(high_s)} (got {_shown(value)})"
+        )
+    return seconds
+
+
+def _seconds(total: int) -> str:
+    for unit in ("d", "h", "m"):
+        if total and total % _UNIT_S[unit] == 0:
+            return f"{total // _UNIT_S[unit]}{unit}"
+    return f"{total}s"
 
 
 def as_bool(key: str, value: Any) -> bool:

@@ -106,6 +106,7 @@ class HealthCheck:
     ) -> None:
         self._probes = list(probes)
         self._observe = observe
+        self._components = [k for k in GROUP_TITLES if any(p.group == k for p in self._probes)]
         self._probe_timeout_s = probe_timeout_s
         self._deadline_s = deadline_s
         self._in_flight: dict[str | None, asyncio.Task[HealthReport]] = {}
@@ -113,7 +114,7 @@ class HealthCheck:
     @property
     def components(self) -> list[str]:
         """The component words that have at least one probe."""
-        return [key for key in GROUP_TITLES if any(p.group == key for p in self._probes)]
+        return self._components
 
     async def run(self, component: str | None = None) -> HealthReport:
         """The report for ``component`` (None: everything); the report always comes back.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sys
+import time
 from dataclasses import replace
 from typing import Any, TextIO
 
@@ -23,8 +24,9 @@ from bot.local_slack.text import message_to_text
 from bot.operators import is_group_id
 from bot.runtime import Runtime, start_runtime
 from bot.secrets import Secret
-from bot.serve import freeze_startup_objects
+from bot.serve import finish_work, freeze_startup_objects, stop_on_signals, until_stopped
 from bot.settings import Settings
+from bot.stdin_lines import StdinLines
 
 LOCAL_USER = "U0LOCALUSER"
 LOCAL_CHANNEL = "C0LOCALOPS"
@@ -112,7 +114,12 @@ class Terminal:
 async def run_local_mode(
     settings: Settings, *, stdin: TextIO | None = None, out: TextIO | None = None
 ) -> int:
-    """Run the interactive terminal session until quit or end of input."""
+    """Run the interactive terminal session until quit, end of input, SIGINT/SIGTERM or Ctrl-C.
+
+    However it ends, the embedded database and cache this session started are stopped.
+    """
+    stop = asyncio.Event()
+    stop_on_signals(stop)  # Ctrl-C at the prompt is SIGINT too
     stdin = stdin or sys.stdin
     terminal = Terminal(out or sys.stdout)
     bot_token = "xoxb-local-" + secrets.token_hex(12)
@@ -138,36 +145,51 @@ async def run_local_mode(
             f"Starting the embedded database and cache in {settings.data_dir}"
             " (the first start takes a few seconds)…"
         )
-    runtime = await start_runtime(local)
     try:
-        await asyncio.wait_for(runtime.migrated.wait(), timeout=30)
-    except TimeoutError:
-        terminal.say("The database is not reachable yet; /health will say so. Carrying on.")
-    runner, port = await start_site(
-        build_web_app(runtime, build_bolt_app(runtime, await connect_slack(runtime))),
-        "127.0.0.1",
-        0,
-    )
-    freeze_startup_objects()
-    terminal.say(
-        "aisi-bot local mode — no Slack credentials found, so Slack is simulated on this machine.\n"
-        f"Bot at http://127.0.0.1:{port} (/healthz, /readyz, /metrics). {HELP}"
-    )
+        runtime = await start_runtime(local)  # a signal meanwhile is handled once it is up
+    except BaseException:
+        await slack.stop()
+        raise
+    runner = None
     try:
-        async with aiohttp.ClientSession() as session:
-            sender = SlackRequestSender(
-                session, f"http://127.0.0.1:{port}/slack/events", signing_secret
-            )
-            await _repl(stdin, terminal, runtime, sender, slack, wait_s=WAIT_S)
+        migrated = asyncio.ensure_future(asyncio.wait_for(runtime.migrated.wait(), timeout=30))
+        try:
+            if not await until_stopped(stop, migrated):
+                return 0
+        except TimeoutError:
+            terminal.say("The database is not reachable yet; /health will say so. Carrying on.")
+        bolt = build_bolt_app(runtime, await connect_slack(runtime))
+        runner, port = await start_site(build_web_app(runtime, bolt), "127.0.0.1", 0)
+        freeze_startup_objects()
+        terminal.say(
+            "aisi-bot local mode — no Slack credentials found, so Slack is simulated on this"
+            f" machine.\nBot at http://127.0.0.1:{port} (/healthz, /readyz, /metrics). {HELP}"
+        )
+        lines = StdinLines(stdin)
+        try:
+            async with aiohttp.ClientSession() as session:
+                sender = SlackRequestSender(
+                    session, f"http://127.0.0.1:{port}/slack/events", signing_secret
+                )
+                repl = asyncio.ensure_future(
+                    _repl(lines, terminal, runtime, sender, slack, wait_s=WAIT_S)
+                )
+                if not await until_stopped(stop, repl):
+                    terminal.say("\nStopping (signal received)…")
+        finally:
+            lines.close()
     finally:
-        await runner.cleanup()
+        deadline = time.monotonic() + settings.shutdown_grace_s
+        if runner is not None:
+            await runner.cleanup()
+        await finish_work(runtime, deadline)
         await runtime.close()
         await slack.stop()
     return 0
 
 
 async def _repl(
-    stdin: TextIO,
+    lines: StdinLines,
     terminal: Terminal,
     runtime: Runtime,
     sender: SlackRequestSender,
@@ -179,7 +201,7 @@ async def _repl(
     counter = 0
     while True:
         terminal.say("aisi> ")
-        line = await asyncio.to_thread(stdin.readline)
+        line = await lines.readline()
         if not line:
             return
         line = line.strip()

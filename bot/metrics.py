@@ -75,6 +75,30 @@ class Metrics:
             "Slack event deliveries dropped because their event_id was already handled",
             registry=self.registry,
         )
+        # The bounded executor of work after the ack; ``work`` is a command name (a closed set).
+        self.work_queue = Gauge(
+            "aisi_work_queue_length",
+            "Acknowledged work waiting for a worker",
+            registry=self.registry,
+        )
+        self.work_running = Gauge(
+            "aisi_work_running", "Acknowledged work running now", registry=self.registry
+        )
+        self.work_completed = Counter(
+            "aisi_work_completed_total", "Work items finished", ["work"], registry=self.registry
+        )
+        self.work_refused = Counter(
+            "aisi_work_refused_total",
+            "Requests told 'busy' because the work queue was full or the bot was stopping",
+            ["work"],
+            registry=self.registry,
+        )
+        self.work_abandoned = Counter(
+            "aisi_work_abandoned_total",
+            "Work cancelled or never started because the shutdown grace period ended",
+            ["work"],
+            registry=self.registry,
+        )
         self._max_lag = 0.0
         for reason in REJECTION_REASONS:  # every series exists from the start
             self.edge_rejections.labels(reason)

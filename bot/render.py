@@ -20,6 +20,8 @@ from typing import Any
 
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
 
+from bot.quota import quota_line
+
 TEMPLATE_DIR: Traversable = resources.files("bot") / "templates"
 TEMPLATE_SUFFIX = ".json.j2"
 
@@ -135,6 +137,19 @@ class Renderer:
         self._env.filters["plain"] = mentions.plain_filter
         self._env.globals["mention"] = mentions.mention
         self._env.filters["json"] = _json_filter
+        self._env.globals["quota_line"] = quota_line
+        self._constant: dict[tuple[str, tuple[tuple[str, str | int | bool], ...]], Message] = {}
+
+    def render_constant(self, name: str, **context: str | int | bool) -> Message:
+        """A message fully set by a few plain values (a busy notice), rendered once per values.
+
+        Callers must not pass free text (each distinct value is kept).
+        """
+        key = (name, tuple(sorted(context.items())))
+        message = self._constant.get(key)
+        if message is None:
+            message = self._constant[key] = self.render(name, **context)
+        return message
 
     def template_names(self) -> list[str]:
         """Every message template there is (without the .json.j2 ending)."""

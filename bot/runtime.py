@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import httpx
 import psycopg
 from psycopg_pool import PoolTimeout
@@ -26,10 +27,12 @@ from bot.render import Renderer
 from bot.secrets import Redactor
 from bot.settings import Settings
 from bot.sync.service import SyncService
+from bot.work import WorkExecutor
 
 log = logging.getLogger(__name__)
 
 MIGRATION_RETRY_S = 10.0
+REPLY_TIMEOUT_S = 10.0  # a reply to a response_url
 
 
 @dataclass
@@ -40,10 +43,12 @@ class Runtime:
     db: Database
     redis: Redis
     http: httpx.AsyncClient
+    replies: aiohttp.ClientSession  # carries replies to Slack's response_urls
     renderer: Renderer
     metrics: Metrics
     health: HealthCheck
     sync: SyncService
+    work: WorkExecutor
     database_url: str
     redis_url: str
     _embedded: list[EmbeddedPostgres | EmbeddedRedis] = field(default_factory=list)
@@ -52,31 +57,12 @@ class Runtime:
     redactor: Redactor = field(default_factory=Redactor)
     operators: Operators = field(default_factory=lambda: Operators(()))
     events: EventLedger = field(default_factory=lambda: EventLedger(None))
-    _busy: int = 0
-    _idle: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def __post_init__(self) -> None:
-        self._idle.set()
-
-    @contextlib.asynccontextmanager
-    async def track(self) -> AsyncIterator[None]:
-        """Mark work in progress (a command's background part) until the block ends."""
-        self._busy += 1
-        self._idle.clear()
-        try:
-            yield
-        finally:
-            self._busy -= 1
-            if self._busy == 0:
-                self._idle.set()
+    # Extra /readyz checks by name (Socket Mode adds its connection state): "ok" or why not.
+    readiness_checks: dict[str, Callable[[], Awaitable[str]]] = field(default_factory=dict)
 
     async def wait_idle(self, timeout_s: float) -> bool:
-        """Wait until no tracked work runs; False if some was still running at the timeout."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout_s)
-        except TimeoutError:
-            return False
-        return True
+        """Wait until no acknowledged work is queued or running; False if some still was."""
+        return await self.work.wait_idle(timeout_s)
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run a background task for the runtime's lifetime (cancelled by ``close``)."""
@@ -92,12 +78,14 @@ class Runtime:
     async def close(self) -> None:
         """Close clients, stop background tasks and embedded servers."""
         await self.operators.close()
+        await self.work.shutdown(0)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.http.aclose()
+        await self.replies.close()
         await self.redis.aclose()
         await self.db.close()
         for server in reversed(self._embedded):
@@ -121,8 +109,9 @@ class Runtime:
             except (TimeoutError, PoolTimeout, psycopg.Error, RedisError, OSError) as exc:
                 return f"unavailable: {type(exc).__name__}"
 
-        db_state, cache_state = await asyncio.gather(probe(database), probe(cache))
-        return {"database": db_state, "cache": cache_state}
+        checks = {"database": database, "cache": cache, **self.readiness_checks}
+        states = await asyncio.gather(*(probe(check) for check in checks.values()))
+        return dict(zip(checks, states, strict=True))
 
 
 ALL_STORES = frozenset({"db", "cache"})
@@ -152,7 +141,12 @@ async def start_runtime(
         redis_url = settings.redis_url.reveal()
     elif "cache" in stores:
         rd = EmbeddedRedis(settings.data_dir)
-        redis_url = await asyncio.to_thread(rd.start)
+        try:
+            redis_url = await asyncio.to_thread(rd.start)
+        except BaseException:
+            for server in embedded:  # never leave the database running behind a failed start
+                await asyncio.to_thread(server.stop)
+            raise
         embedded.append(rd)
     else:
         redis_url = UNUSED_CACHE_URL
@@ -161,6 +155,11 @@ async def start_runtime(
     if "db" in stores:
         await db.open()
     redis = build_redis(redis_url, timeout_s=settings.probe_timeout_s)
+    metrics = Metrics()
+    work = WorkExecutor(
+        workers=settings.work_workers, queue_length=settings.work_queue_length, metrics=metrics
+    )
+    work.start()
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.probe_timeout_s),
         follow_redirects=False,
@@ -174,8 +173,9 @@ async def start_runtime(
         db=db,
         redis=redis,
         http=http,
+        replies=aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REPLY_TIMEOUT_S)),
         renderer=Renderer(),
-        metrics=Metrics(),
+        metrics=metrics,
         health=HealthCheck([], probe_timeout_s=1, deadline_s=1),
         sync=SyncService(
             db=db,
@@ -185,6 +185,7 @@ async def start_runtime(
             max_deactivate_share=0,
             min_active_models=0,
         ),
+        work=work,
         database_url=database_url,
         redis_url=redis_url,
         _embedded=embedded,

@@ -18,6 +18,7 @@ from bot.config_values import (
     as_bool,
     as_choice,
     as_cron,
+    as_duration,
     as_float,
     as_int,
     as_slack_id,
@@ -98,6 +99,10 @@ class Settings:
     sync_max_deactivate_share: float = 0.2
     sync_min_active_models: int = 10
     sync_source_timeout_s: float = 30.0
+    aa_fresh_window_s: int = 600  # a person's sync accepts a cached AA answer at most this old
+    work_workers: int = 8
+    work_queue_length: int = 64
+    shutdown_grace_s: float = 20.0
     cache_key_prefixes: tuple[str, ...] = ()
     status_pages: tuple[StatusPageConfig, ...] = ()
     local_mode_forced: bool = False
@@ -196,6 +201,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     escalation = _section(data, "escalation")
     sync = _section(data, "sync")
     cache = _section(data, "cache")
+    work = _section(data, "work")
 
     probe_timeout = as_float(
         "health.probe_timeout_seconds", health.get("probe_timeout_seconds", 5), 0.1, 60
@@ -254,6 +260,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         sync_source_timeout_s=as_float(
             "sync.source_timeout_seconds", sync.get("source_timeout_seconds", 30), 0.5, 600
+        ),
+        aa_fresh_window_s=as_duration(
+            "sync.aa_fresh_window", sync.get("aa_fresh_window", "10m"), 0, 6 * 3600
+        ),
+        work_workers=as_int("work.workers", work.get("workers", 8), 1, 256),
+        work_queue_length=as_int("work.queue_length", work.get("queue_length", 64), 1, 100_000),
+        shutdown_grace_s=as_float(
+            "work.shutdown_grace_seconds", work.get("shutdown_grace_seconds", 20), 0, 600
         ),
         cache_key_prefixes=as_str_list("cache.app_key_prefixes", cache.get("app_key_prefixes", [])),
         status_pages=_status_pages(data),

@@ -41,23 +41,24 @@ def build_sync_service(runtime: Runtime) -> SyncService:
         )
         return SourceStep(name, frozenset({"providers", name}), run)
 
+    aa_api = partial(
+        fetch_aa_api,
+        client=http,
+        base_url=settings.urls["ARTIFICIAL_ANALYSIS_BASE_URL"],
+        key=key("ARTIFICIAL_ANALYSIS_API_KEY"),
+        timeout_s=timeout,
+        cache=RedisResultCache(runtime.redis),
+    )
+
+    def aa_api_within(max_age_s: float | None) -> Awaitable[SourceResult]:
+        return aa_api(max_age_s=max_age_s)
+
     steps = [
         provider("openai", fetch_openai_models, "OPENAI_API_KEY", "OPENAI_BASE_URL"),
         provider("anthropic", fetch_anthropic_models, "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
         provider("google", fetch_google_models, "GOOGLE_AI_API_KEY", "GOOGLE_AI_BASE_URL"),
         provider("replicate", fetch_replicate_models, "REPLICATE_API_TOKEN", "REPLICATE_BASE_URL"),
-        SourceStep(
-            "aa_api",
-            frozenset({"aa"}),
-            partial(
-                fetch_aa_api,
-                client=http,
-                base_url=settings.urls["ARTIFICIAL_ANALYSIS_BASE_URL"],
-                key=key("ARTIFICIAL_ANALYSIS_API_KEY"),
-                timeout_s=timeout,
-                cache=RedisResultCache(runtime.redis),
-            ),
-        ),
+        SourceStep("aa_api", frozenset({"aa"}), aa_api, fetch_max_age=aa_api_within),
         SourceStep(
             "aa_page",
             frozenset({"aa"}),
@@ -89,4 +90,5 @@ def build_sync_service(runtime: Runtime) -> SyncService:
         max_deactivate_share=settings.sync_max_deactivate_share,
         min_active_models=settings.sync_min_active_models,
         source_timeout_s=timeout * 2,
+        person_fresh_window_s=settings.aa_fresh_window_s,
     )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.webhook import WebhookResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.errors import UsageError
 from bot.help import COMMAND_HELP
 from bot.render import Message, Renderer
+from bot.runtime import Runtime
 
 
 async def ack_help(ack: AsyncAck, renderer: Renderer, command: str) -> None:
@@ -24,10 +25,21 @@ async def ack_usage(ack: AsyncAck, renderer: Renderer, error: UsageError) -> Non
     await ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
 
-async def respond_message(respond: AsyncRespond, message: Message, *, visible: bool) -> Any:
-    """Send a rendered message through the response_url (in channel or ephemeral)."""
-    return await respond(
-        text=message.text,
-        blocks=message.blocks,
-        response_type="in_channel" if visible else "ephemeral",
+async def respond_message(
+    runtime: Runtime, respond: AsyncRespond, message: Message, *, visible: bool
+) -> WebhookResponse:
+    """Send a rendered message through the response_url (in channel or ephemeral).
+
+    The runtime's one HTTP session carries every reply, so replies reuse connections
+    instead of opening (and, against Slack, TLS-handshaking) one each.
+    """
+    if respond.response_url is None:
+        raise ValueError("this request has no response_url to reply to")
+    client = AsyncWebhookClient(url=respond.response_url, session=runtime.replies)
+    return await client.send_dict(
+        {
+            "text": message.text,
+            "blocks": message.blocks,
+            "response_type": "in_channel" if visible else "ephemeral",
+        }
     )

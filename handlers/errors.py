@@ -1,27 +1,33 @@
 """The one error mapping: domain errors become a short message; others get an error id.
 
 Failures reach it two ways: Bolt's global error handler (before a listener acked), and
-``after_ack`` around every listener's background part. The second matters: a listener that
-raises within Bolt's 10 ms ack poll after acking makes Bolt drop the ack (the request then
-times out as "unhandled"), so work after the ack never lets an exception escape to Bolt.
+``submit_and_ack`` around every listener's background part, which runs on the runtime's
+bounded executor, never in Bolt's listener task (so a failure there cannot make Bolt drop
+a fast ack, and a flood of commands cannot flood the event loop).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.errors import BotError
 from bot.metrics import closed_label
 from bot.runtime import Runtime
+from bot.work import Admission
+from handlers.common import respond_message
 
 log = logging.getLogger("aisi.handlers")
+
+# Work cut off by a shutdown gets this long to tell the person so.
+STOPPED_NOTICE_S = 1.0
 
 
 async def report_failure(
@@ -40,19 +46,56 @@ async def report_failure(
     if respond is not None:
         message = runtime.renderer.render("error", message=text, error_id=error_id)
         try:
-            await respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+            await respond_message(runtime, respond, message, visible=False)
         except Exception:  # the user cannot be told; the log line above has it all
             log.warning("could not tell the user about error %s", error_id)
 
 
-@asynccontextmanager
-async def after_ack(runtime: Runtime, respond: AsyncRespond, source: str) -> AsyncIterator[None]:
-    """The background part of a command: tracked (for shutdown), failures reported, not raised."""
-    async with runtime.track():
+async def submit_and_ack(
+    ack: AsyncAck,
+    runtime: Runtime,
+    respond: AsyncRespond,
+    source: str,
+    work: Callable[[], Awaitable[None]],
+    *,
+    says_when_cut_off: bool = False,
+) -> Admission:
+    """Queue a command's background part, then ack: plainly, or "busy" when nothing was queued.
+
+    The work's failures are reported by the one error mapping, never raised. Work that a
+    shutdown cuts off (or never starts) tells the person so, unless ``says_when_cut_off``:
+    the work then updates its own message (/sync's progress).
+    """
+
+    async def tell_stopped(started: bool) -> None:
+        message = runtime.renderer.render("stopped", command=source, started=started)
+        await respond_message(runtime, respond, message, visible=False)
+
+    async def guarded() -> None:
         try:
-            yield
+            await work()
         except Exception as error:
             await report_failure(runtime, respond, source, error)
+        except asyncio.CancelledError:
+            if not says_when_cut_off:
+                try:
+                    await asyncio.wait_for(asyncio.shield(tell_stopped(True)), STOPPED_NOTICE_S)
+                except Exception:  # the log line of the shutdown counts it either way
+                    log.warning("could not tell the user that %s was cut off", source)
+            raise
+
+    async def abandoned() -> None:
+        await tell_stopped(False)
+
+    admission = runtime.work.submit(source, guarded, abandon=abandoned)
+    if admission is Admission.ACCEPTED:
+        await ack()
+    else:
+        busy = runtime.renderer.render_constant(
+            "busy", command=source, stopping=admission is Admission.STOPPING
+        )
+        await ack(text=busy.text, blocks=busy.blocks, response_type="ephemeral")
+    return admission
 
 
 # Payload types Slack sends; with the registered commands, the closed set of error sources.

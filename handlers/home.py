@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime import Runtime
+from bot.work import Admission
+
+log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
-    """Register the app_home_opened listener."""
+    """Register the app_home_opened listener (Bolt acks the event; publishing is queued)."""
 
     @app.event("app_home_opened")
     async def publish_home(event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        message = runtime.renderer.render("home", channel=runtime.settings.channel)
-        await client.views_publish(
-            user_id=event["user"], view={"type": "home", "blocks": message.blocks}
-        )
+        user = event["user"]
+
+        async def publish() -> None:
+            message = runtime.renderer.render("home", channel=runtime.settings.channel)
+            view = {"type": "home", "blocks": message.blocks}
+            await client.views_publish(user_id=user, view=view)
+
+        if runtime.work.submit("app_home_opened", publish) is not Admission.ACCEPTED:
+            log.info("App Home not published for %s: the bot is busy", user)

@@ -12,7 +12,7 @@ from bot.errors import HelpRequested, UsageError
 from bot.health import parse_keys_args
 from bot.runtime import Runtime
 from handlers.common import ack_help, ack_usage, respond_message
-from handlers.errors import after_ack
+from handlers.errors import submit_and_ack
 
 
 def register(app: AsyncApp, runtime: Runtime) -> set[str]:
@@ -29,10 +29,12 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
         except UsageError as error:
             await ack_usage(ack, runtime.renderer, error)
             return
-        async with after_ack(runtime, respond, "/keys"):
-            await ack()
+
+        async def work() -> None:
             report = await runtime.health.run("keys")
             message = runtime.renderer.render("keys_report", report=report)
-            await respond_message(respond, message, visible=False)
+            await respond_message(runtime, respond, message, visible=False)
+
+        await submit_and_ack(ack, runtime, respond, "/keys", work)
 
     return {"/keys"}

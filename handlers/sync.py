@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -12,11 +13,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import HelpRequested, NotAuthorizedError, UsageError
+from bot.render import Message
 from bot.runtime import Runtime
 from bot.sources.records import SourceResult
-from bot.sync.service import SyncRequest, parse_sync_args
+from bot.sync.service import SyncReport, SyncRequest, parse_sync_args
 from handlers.common import ack_help, ack_usage, respond_message
-from handlers.errors import after_ack
+from handlers.errors import STOPPED_NOTICE_S, submit_and_ack
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +46,27 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
             message = runtime.renderer.render("error", message=str(denied), error_id=None)
             await ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
             return
-        async with after_ack(runtime, respond, "/sync"):
-            await ack()
+        channel = str(command.get("channel_id", ""))
+        request = SyncRequest(scope=scope, dry_run=dry_run, force=force, trigger=f"user:{user_id}")
+
+        async def work() -> None:
             service = runtime.sync
             names = [step.name for step in service.steps_for(scope)]
             done: list[tuple[str, SourceResult]] = []
-            channel = str(command.get("channel_id", ""))
             progress_ts = await _post_progress(
                 client, runtime, channel, scope, dry_run, user_id, done, names
             )
+
+            async def show(message: Message) -> None:
+                if progress_ts is not None:
+                    try:
+                        await client.chat_update(
+                            channel=channel, ts=progress_ts, **message.as_kwargs()
+                        )
+                        return
+                    except SlackApiError as exc:
+                        log.warning("sync message update failed: %s", exc.response.get("error"))
+                await respond_message(runtime, respond, message, visible=True)
 
             async def on_source(name: str, result: SourceResult) -> None:
                 done.append((name, result))
@@ -72,18 +86,20 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
                 except SlackApiError as exc:
                     log.warning("progress update failed: %s", exc.response.get("error"))
 
-            request = SyncRequest(
-                scope=scope, dry_run=dry_run, force=force, trigger=f"user:{user_id}"
-            )
-            report = await service.run(request, on_source)
-            summary = runtime.renderer.render("sync_report", report=report, user_id=user_id)
-            if progress_ts is not None:
+            report = SyncReport(request)
+            try:
+                await service.run(request, on_source, report=report)
+            except asyncio.CancelledError:
+                # Shutdown cut the sync off: the message says so and what had finished.
+                stopped = runtime.renderer.render("sync_report", report=report, user_id=user_id)
                 try:
-                    await client.chat_update(channel=channel, ts=progress_ts, **summary.as_kwargs())
-                    return
-                except SlackApiError as exc:
-                    log.warning("summary update failed: %s", exc.response.get("error"))
-            await respond_message(respond, summary, visible=True)
+                    await asyncio.wait_for(asyncio.shield(show(stopped)), STOPPED_NOTICE_S)
+                except (TimeoutError, SlackApiError, OSError) as exc:
+                    log.warning("could not say that the sync stopped: %s", type(exc).__name__)
+                raise
+            await show(runtime.renderer.render("sync_report", report=report, user_id=user_id))
+
+        await submit_and_ack(ack, runtime, respond, "/sync", work, says_when_cut_off=True)
 
     return {"/sync"}
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config_values import as_duration
 from bot.errors import ConfigError
 from bot.settings import URL_DEFAULTS, load_settings
 from tests.harness import REPO
@@ -76,6 +77,12 @@ def test_bad_environment_values_name_the_key(env: dict[str, str], key: str) -> N
         ('[auth]\noperators = ["alice"]\n', "auth.operators"),
         ("[sync]\nmax_deactivate_share = 1.5\n", "sync.max_deactivate_share"),
         ('[[status_pages]]\nname = "X"\nkind = "rss"\nurl = "https://x"\n', "status_pages[0].kind"),
+        ("[work]\nworkers = 0\n", "work.workers"),
+        ('[work]\nqueue_length = "many"\n', "work.queue_length"),
+        ("[work]\nshutdown_grace_seconds = -5\n", "work.shutdown_grace_seconds"),
+        ('[sync]\naa_fresh_window = "10 minutes"\n', "sync.aa_fresh_window"),
+        ('[sync]\naa_fresh_window = "1.5h"\n', "sync.aa_fresh_window"),
+        ('[sync]\naa_fresh_window = "7h"\n', "sync.aa_fresh_window"),
     ],
 )
 def test_bad_config_file_values_name_the_key(tmp_path: Path, toml: str, key: str) -> None:
@@ -84,6 +91,25 @@ def test_bad_config_file_values_name_the_key(tmp_path: Path, toml: str, key: str
     with pytest.raises(ConfigError) as raised:
         load_settings({"BOT_CONFIG_DIR": str(tmp_path)})
     assert raised.value.key == key
+
+
+def test_work_and_freshness_settings_have_defaults_and_read_durations(tmp_path: Path) -> None:
+    """[work] and sync.aa_fresh_window default to 8, 64, 20 s, 10 m; durations take s/m/h."""
+    defaults = load_settings({"HOME": str(tmp_path)})
+    assert (defaults.work_workers, defaults.work_queue_length) == (8, 64)
+    assert (defaults.shutdown_grace_s, defaults.aa_fresh_window_s) == (20.0, 600)
+    for text, seconds in (("90s", 90), ("15m", 900), ("1h", 3600), ("6h", 21600)):
+        (tmp_path / "local.toml").write_text(f'[sync]\naa_fresh_window = "{text}"\n')
+        settings = load_settings({"BOT_CONFIG_DIR": str(tmp_path)})
+        assert settings.aa_fresh_window_s == seconds
+
+
+def test_a_bad_duration_says_what_a_duration_looks_like() -> None:
+    """The message names the accepted form with examples."""
+    with pytest.raises(ConfigError) as raised:
+        as_duration("escalation.auto_escalate_after", "soon", 1, 86400)
+    assert raised.value.key == "escalation.auto_escalate_after"
+    assert '"90s"' in str(raised.value) and "'soon'" in str(raised.value)
 
 
 def test_bad_value_stops_start_up_with_one_line() -> None:

@@ -84,6 +84,15 @@ def _sync_report(outcome: str, *, reason: str = "", plan: bool = True) -> SyncRe
     return report
 
 
+def _interrupted_report() -> SyncReport:
+    report = _sync_report("interrupted", reason="the bot shut down", plan=False)
+    report.sources.append(
+        ("aa_api", SourceResult("aa_api", "ok", facts={"quota_remaining": 3, "quota_limit": None}))
+    )
+    report.not_finished = ["github_backup", LONG[:90]]
+    return report
+
+
 SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
     "health_report": [
         lambda: {"report": _report(ProbeState.OK, "fine")},
@@ -104,6 +113,17 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
         lambda: {"report": _keys_report("rate_limited", "…wxyz", 99.0, LONG, retry_after_s=7)},
         lambda: {"report": _keys_report("missing", "(not set)", None, "no key configured")},
         lambda: {"report": _keys_report("provider_down", "…1234", 5000.0, LONG)},
+        lambda: {
+            "report": _keys_report(
+                "valid",
+                "…abcd",
+                80.0,
+                "key valid",
+                quota_remaining=812,
+                quota_limit=1000,
+                quota_resets_at="2026-11-27T00:00:00+00:00",
+            )
+        },
     ],
     "sync_progress": [
         lambda: {
@@ -129,6 +149,15 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
             "report": _sync_report("failed", reason="database error", plan=False),
             "user_id": LONG,
         },
+        lambda: {"report": _interrupted_report(), "user_id": "U0ALICE"},
+    ],
+    "stopped": [
+        lambda: {"command": "/keys", "started": True},
+        lambda: {"command": LONG, "started": False},
+    ],
+    "busy": [
+        lambda: {"command": "/health", "stopping": False},
+        lambda: {"command": LONG, "stopping": True},
     ],
     "not_built": [lambda: {"command": "/sync"}, lambda: {"command": LONG}],
     "help": [

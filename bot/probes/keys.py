@@ -25,6 +25,7 @@ from bot.probes.http import (
     read_json,
     short,
 )
+from bot.quota import quota_facts
 from bot.secrets import mask
 
 GROUP = "keys"
@@ -205,6 +206,8 @@ async def _check_upstream(
             response.status_code, body, is_json, response.headers
         )
         facts["http_status"] = response.status_code
+        if check.cache_ttl_s > 0:  # a quota-spending check: what the answer says is left
+            facts.update(quota_facts(response.headers))
     facts["key"] = mask_key(key)
     return ProbeResult(
         name=check.display_name,

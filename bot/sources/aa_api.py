@@ -2,7 +2,10 @@
 
 The raw JSON body is kept in the injected ResultCache (default 6 h) so repeated syncs,
 slash commands and retries do not spend the daily quota; only a body that parsed is
-cached.
+cached. Each call says how old a cached body it accepts (``max_age_s``): a sync a person
+started wants fresh data and takes the cache only inside a short window, a scheduled one
+takes anything the cache still holds. Quota headers of the answer, when AA sends them,
+are kept with the body and reported in the result's facts.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import httpx
 
 from bot.probes.cache_protocol import ResultCache
 from bot.probes.http import Facts
+from bot.quota import quota_facts
 from bot.sources.placeholder import with_placeholder_check
 from bot.sources.records import (
     ModelRecord,
@@ -101,16 +105,29 @@ def cache_key(base_url: str) -> str:
     return f"sources:aa_api:models:{digest}"
 
 
-async def _from_cache(cache: ResultCache, key: str) -> tuple[list[ModelRecord], float] | None:
-    """(records, when the body was fetched) from the cache; None on a miss."""
+def _cache_entry(fetched: float, quota: Facts, text: str) -> str:
+    """One cache value: a JSON line (when fetched, the quota then), then the raw body."""
+    return json.dumps({"fetched": round(fetched, 3), "quota": quota}) + "\n" + text
+
+
+async def _from_cache(
+    cache: ResultCache, key: str, oldest: float
+) -> tuple[list[ModelRecord], float, Facts] | None:
+    """(records, when fetched, quota facts) of a cached body fetched at ``oldest`` or later."""
     raw = await cache.get(key)
     if raw is None:
         return None
-    stamp, _, text = raw.partition("\n")
+    head, _, text = raw.partition("\n")
     try:
-        fetched = float(stamp)
-        return await _decode(text), fetched
-    except (ValueError, SourceFailure):
+        meta = json.loads(head)
+        # An entry written before quotas were kept starts with the bare fetch time.
+        fetched = float(meta["fetched"] if isinstance(meta, dict) else meta)
+        quota = meta.get("quota") if isinstance(meta, dict) else None
+        if fetched < oldest:
+            return None  # too old for this caller
+        facts: Facts = dict(quota) if isinstance(quota, dict) else {}
+        return await _decode(text), fetched, facts
+    except (ValueError, TypeError, KeyError, SourceFailure):
         return None  # an unreadable entry is a miss
 
 
@@ -128,21 +145,26 @@ async def fetch_aa_api(
     timeout_s: float,
     cache: ResultCache | None,
     cache_ttl_s: int = DEFAULT_CACHE_TTL_S,
+    max_age_s: float | None = None,
     clock: Callable[[], float] = time.time,
 ) -> SourceResult:
-    """AA ``GET {base}/api/v2/data/llms/models``, answered from ``cache`` when fresh."""
+    """AA ``GET {base}/api/v2/data/llms/models``, from ``cache`` when at most ``max_age_s`` old.
+
+    ``max_age_s=None`` accepts any body the cache still holds (its TTL is ``cache_ttl_s``).
+    """
     key = (key or "").strip()
     if not key:
         return skipped(SOURCE, "no key")
     started = time.perf_counter()
     store_key = cache_key(base_url)
     if cache is not None:
-        hit = await _from_cache(cache, store_key)
+        oldest = clock() - max_age_s if max_age_s is not None else float("-inf")
+        hit = await _from_cache(cache, store_key, oldest)
         if hit is not None:
-            records, fetched = hit
+            records, fetched, quota = hit
             age = max(0, int(clock() - fetched))
             reason, facts = _summary(records)
-            facts.update(cached="yes", cache_age_s=age)
+            facts.update(quota, cached="yes", cache_age_s=age)
             result = SourceResult(
                 SOURCE,
                 "ok",
@@ -157,12 +179,13 @@ async def fetch_aa_api(
     try:
         response = await get_ok(client, url, timeout_s=timeout_s, headers={"x-api-key": key})
         text = response.text
+        quota = quota_facts(response.headers)
         records = await _decode(text)
     except SourceFailure as exc:
         return failed(SOURCE, str(exc), started)
     if cache is not None:
-        await cache.set(store_key, f"{clock():.3f}\n{text}", cache_ttl_s)
+        await cache.set(store_key, _cache_entry(clock(), quota, text), cache_ttl_s)
     reason, facts = _summary(records)
-    facts["cached"] = "no"
+    facts.update(quota, cached="no")
     result = SourceResult(SOURCE, "ok", reason, tuple(records), elapsed_ms(started), facts=facts)
     return with_placeholder_check(result)

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 LOCK_NAME = "sync"
 LOCK_TTL_S = 300.0
+# A cancelled sync (shutdown) gets this long to record that it was interrupted.
+INTERRUPTED_WRITE_S = 1.0
 
 SYNC_USAGE = (
     "Usage: `/sync [all|providers|openai|anthropic|google|replicate|aa|github|defaults]"
@@ -45,6 +47,9 @@ class SourceStep:
     scopes: frozenset[str]
     fetch: Callable[[], Awaitable[SourceResult]]
     fallback_for: str = ""  # run only when this other step did not succeed
+    # A cached source (the AA API): fetch taking the oldest cached answer acceptable, in
+    # seconds (None: whatever the cache holds). Used instead of ``fetch`` when set.
+    fetch_max_age: Callable[[float | None], Awaitable[SourceResult]] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,9 @@ class SyncReport:
     """Everything the summary shows."""
 
     request: SyncRequest
-    outcome: str = "running"  # applied | dry_run | refused | failed | busy | nothing_to_do
+    # applied | dry_run | refused | failed | busy | nothing_to_do | interrupted
+    outcome: str = "running"
+    stage: str = "starting"  # starting | fetching | writing | written
     reason: str = ""
     run_id: int | None = None
     sources: list[tuple[str, SourceResult]] = field(default_factory=list)
@@ -93,6 +100,7 @@ class SyncReport:
         """True when the sync ran on less than it needed: some source failed or was skipped."""
         ran = self.outcome in ("applied", "nothing_to_do", "dry_run")
         return ran and len(self.delivered) < len(self.expected)
+    not_finished: list[str] = field(default_factory=list)  # sources an interruption cut off
 
 
 ALL_SCOPES = (
@@ -142,6 +150,7 @@ class SyncService:
         max_deactivate_share: float,
         min_active_models: int,
         source_timeout_s: float = 60.0,
+        person_fresh_window_s: float = 600.0,
     ) -> None:
         self._db = db
         self._redis = redis
@@ -151,15 +160,30 @@ class SyncService:
         self._max_share = max_deactivate_share
         self._min_active = min_active_models
         self._source_timeout_s = source_timeout_s
+        self._fresh_window_s = person_fresh_window_s
+
+    def max_cache_age(self, request: SyncRequest) -> float | None:
+        """How old a cached answer a sync accepts: scheduled runs any, a person's a short window."""
+        return None if request.trigger.startswith("schedule:") else self._fresh_window_s
 
     def steps_for(self, scope: str) -> list[SourceStep]:
         """The steps a scope selects."""
         return [s for s in self._steps if scope == "all" or scope in s.scopes]
 
-    async def run(self, request: SyncRequest, progress: Progress | None = None) -> SyncReport:
-        """Run one sync; never raises for source, database or cache failures."""
+    async def run(
+        self,
+        request: SyncRequest,
+        progress: Progress | None = None,
+        *,
+        report: SyncReport | None = None,
+    ) -> SyncReport:
+        """Run one sync; never raises for source, database or cache failures.
+
+        Cancelled (the bot is stopping), it records the run as ``interrupted`` in ``report``
+        and in ``chatops.sync_runs`` within a bounded time, then lets the cancellation go on.
+        """
         started = time.perf_counter()
-        report = SyncReport(request)
+        report = report or SyncReport(request)
         lock = None
         if not request.dry_run:
             try:
@@ -173,6 +197,9 @@ class SyncService:
                     f"cache (Redis) unavailable for the sync lock: {type(exc).__name__}",
                     started,
                 )
+            except asyncio.CancelledError:
+                await self._interrupted(report, started)
+                raise
             if lock is None:
                 holder = await self._locks.holder(LOCK_NAME)
                 report.holder = (
@@ -185,6 +212,9 @@ class SyncService:
                 )
         try:
             await self._run_locked(report, progress)
+        except asyncio.CancelledError:
+            await self._interrupted(report, started)
+            raise
         finally:
             if lock is not None:
                 try:
@@ -192,6 +222,25 @@ class SyncService:
                 except (RedisError, OSError):
                     log.warning("could not release the sync lock; it expires by itself")
         return self._end(report, report.outcome, report.reason, started)
+
+    async def _interrupted(self, report: SyncReport, started: float) -> None:
+        """Say what a cancelled sync had done, and record it (bounded; never raises)."""
+        finished = {name for name, _ in report.sources}
+        report.not_finished = [
+            s.name for s in self.steps_for(report.request.scope) if s.name not in finished
+        ]
+        written = f" ({report.rows_written} rows)" if report.rows_written else ""
+        report.reason = {
+            "writing": "the bot shut down while writing; the transaction was rolled back,"
+            " nothing was written",
+            "written": f"the bot shut down after the changes were written{written}; the app's"
+            " cache may not have been cleared (clear it with /recover)",
+        }.get(report.stage, "the bot shut down before the sync finished; nothing was written")
+        self._end(report, "interrupted", report.reason, started)
+        try:
+            await asyncio.wait_for(asyncio.shield(self._finish(report)), INTERRUPTED_WRITE_S)
+        except TimeoutError:
+            log.warning("could not record sync run %s as interrupted in time", report.run_id)
 
     def _end(self, report: SyncReport, outcome: str, reason: str, started: float) -> SyncReport:
         report.outcome, report.reason = outcome, reason
@@ -201,10 +250,13 @@ class SyncService:
     async def _fetch_all(
         self, steps: list[SourceStep], report: SyncReport, progress: Progress | None
     ) -> None:
+        max_age = self.max_cache_age(report.request)
+
         async def one(step: SourceStep) -> None:
             started = time.perf_counter()
+            fetch = step.fetch_max_age(max_age) if step.fetch_max_age else step.fetch()
             try:
-                result = await asyncio.wait_for(step.fetch(), self._source_timeout_s)
+                result = await asyncio.wait_for(fetch, self._source_timeout_s)
             except TimeoutError:
                 result = failed(step.name, f"timeout after {self._source_timeout_s:g} s", started)
             report.sources.append((step.name, result))
@@ -245,6 +297,7 @@ class SyncService:
             report.outcome, report.reason = "failed", f"database unavailable: {type(exc).__name__}"
             return
         steps = self.steps_for(request.scope)
+        report.stage = "fetching"
         await self._fetch_all(steps, report, progress)
         results = [r for _, r in report.sources]
         outcome = merge(results)
@@ -293,7 +346,9 @@ class SyncService:
             if not plan.writes and not plan.deactivate:
                 report.outcome = "nothing_to_do"
                 return
+            report.stage = "writing"
             report.rows_written = await apply_plan(conn, plan, run_id=report.run_id)
+            report.stage = "written"
         report.outcome = "applied"
         report.reason = report.guard.reason if report.guard.overridden else ""
         try:
