@@ -109,9 +109,6 @@ class RecoveryService:
             earlier = await self._claim(key, report)
             if earlier is not None:
                 return earlier
-        earlier = await self._record(report, key)
-        if earlier is not None:
-            return earlier
         guard: RecoveryGuard | None = None
         if not options.dry_run:
             got = await self._locks.acquire(actor)
@@ -119,6 +116,11 @@ class RecoveryService:
                 return await self._refused(report, got, key)
             guard = got
             report.notes.extend(got.notes)
+        earlier = await self._record(report, key)
+        if earlier is not None:
+            if guard is not None:
+                await self._locks.release(guard)
+            return earlier
         if key is not None:
             self._live[key] = report
         keeper = asyncio.create_task(self._locks.keep(guard)) if guard else None
@@ -232,12 +234,13 @@ class RecoveryService:
             await asyncio.wait({work, lost}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             lost.cancel()
-            if not work.done():
+            stopped = not work.done()
+            if stopped:
                 work.cancel()
-            await asyncio.gather(lost, return_exceptions=True)
-        if work.cancelled():
+            await asyncio.gather(work, lost, return_exceptions=True)
+        if stopped:
             raise LockLostError
-        await work  # its result or its exception
+        work.result()  # the step's exception, if it raised
 
     async def _open_incident(self, report: RecoveryReport) -> None:
         failed = report.failed_step
@@ -333,8 +336,7 @@ class RecoveryService:
         for item in report.steps:
             item.state = StepState.SKIPPED
         report.finished_at = report.started_at
-        await self._record(report, key)
-        return report
+        return await self._record(report, key) or report
 
 
 def _error_id() -> str:
