@@ -71,7 +71,9 @@ async def test_cache_step_fails_naming_redis_when_it_is_down(
     assert report.outcome is Outcome.FAILED
     assert any("PostgreSQL only" in note for note in report.notes)
     with psycopg.connect(database_url) as conn:
-        row = conn.execute("SELECT outcome, steps->0->>'state' FROM chatops.recovery_runs").fetchone()
+        row = conn.execute(
+            "SELECT outcome, steps->0->>'state' FROM chatops.recovery_runs"
+        ).fetchone()
     assert row == ("failed", "failed")
 
 
@@ -98,9 +100,7 @@ async def test_db_step_applies_a_pending_migration_and_a_dry_run_only_names_it(
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("DELETE FROM chatops.schema_migrations WHERE version = '0011_recovery'")
     service = make_service()
-    dry = await service.run(
-        RecoveryOptions(steps=(StepName.DB,), dry_run=True), actor=OPERATOR
-    )
+    dry = await service.run(RecoveryOptions(steps=(StepName.DB,), dry_run=True), actor=OPERATOR)
     assert dry.step(StepName.DB).detail[-1] == "would apply the bot's migrations 0011_recovery"
     with psycopg.connect(database_url) as conn:
         count = conn.execute(

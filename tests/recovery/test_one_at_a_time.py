@@ -89,9 +89,7 @@ async def test_the_same_request_twice_runs_once(
     await asyncio.wait_for(vercel.hook_arrived.wait(), 10)
 
     same_replica = await replica_a.run(DEPLOY_ONLY, actor=OPERATOR, idempotency_key="V0RESUBMIT")
-    other_replica = await replica_b.run(
-        DEPLOY_ONLY, actor=OPERATOR, idempotency_key="V0RESUBMIT"
-    )
+    other_replica = await replica_b.run(DEPLOY_ONLY, actor=OPERATOR, idempotency_key="V0RESUBMIT")
     assert same_replica.duplicate and same_replica.outcome is Outcome.RUNNING
     assert same_replica.step(StepName.DEPLOY).state is StepState.RUNNING
     assert other_replica.duplicate and other_replica.outcome is Outcome.RUNNING

@@ -111,9 +111,7 @@ async def test_a_successful_or_dry_run_opens_no_incident(
     """Only a real failed run opens an incident: a failing dry run does not."""
     seed_vanishing_models(database_url, 400)
     service = make_service()
-    dry = await service.run(
-        RecoveryOptions(steps=(StepName.SYNC,), dry_run=True), actor=OPERATOR
-    )
+    dry = await service.run(RecoveryOptions(steps=(StepName.SYNC,), dry_run=True), actor=OPERATOR)
     assert dry.outcome is Outcome.FAILED
     assert dry.step(StepName.SYNC).detail[-1].startswith("the drop guard would refuse it: ")
     ok = await service.run(RecoveryOptions(steps=(StepName.CACHE,)), actor=OPERATOR)

@@ -104,12 +104,12 @@ async def test_deploy_step_reports_a_deployment_that_ends_in_error(
 ) -> None:
     """ERROR with Vercel's message: the step fails naming the deployment and the message."""
     vercel.states = ["BUILDING", "ERROR"]
-    vercel.error_message = "Command \"npm run build\" exited with 1"
+    vercel.error_message = 'Command "npm run build" exited with 1'
     report = await make_service().run(DEPLOY_ONLY, actor=OPERATOR)
     step = report.step(StepName.DEPLOY)
     assert step.state is StepState.FAILED
     assert step.detail[-1] == (
-        "deployment dpl_0001 ended ERROR: Command \"npm run build\" exited with 1"
+        'deployment dpl_0001 ended ERROR: Command "npm run build" exited with 1'
     )
     assert report.outcome is Outcome.FAILED
 
@@ -122,7 +122,9 @@ async def test_deploy_step_times_out_on_a_deployment_that_never_finishes(
     report = await make_service(deploy_timeout_s=0.5).run(DEPLOY_ONLY, actor=OPERATOR)
     step = report.step(StepName.DEPLOY)
     assert step.state is StepState.FAILED
-    assert step.detail[-1].startswith("deployment dpl_0001 did not finish within 0.5s (still BUILDING")
+    assert step.detail[-1].startswith(
+        "deployment dpl_0001 did not finish within 0.5s (still BUILDING"
+    )
     assert step.detail[-1].endswith("it goes on at Vercel")
     assert step.data["final_state"] == "TIMEOUT"
 

@@ -1,4 +1,4 @@
-"""A Vercel stand-in on 127.0.0.1:0: the deploy hook, ``/v6/deployments``, ``/v13/deployments/{id}``.
+"""A Vercel stand-in on 127.0.0.1:0: the deploy hook, `/v6/deployments`, `/v13/deployments/{id}`.
 
 Calling the hook creates a deployment of ``PROJECT_ID`` whose ``readyState`` moves through
 ``states`` one poll at a time (the last one sticks). ``hook_status`` scripts a failing hook,
@@ -126,7 +126,12 @@ class VercelStandIn:
         poll = self._polls.get(uid, 0)
         self._polls[uid] = poll + 1
         state = self.states[min(poll, len(self.states) - 1)]
-        body = {"id": uid, "url": found.get("url"), "createdAt": found["created"], "readyState": state}
+        body = {
+            "id": uid,
+            "url": found.get("url"),
+            "createdAt": found["created"],
+            "readyState": state,
+        }
         if state == "ERROR" and self.error_message:
             body["errorMessage"] = self.error_message
         return web.json_response(body)
@@ -145,6 +150,7 @@ class VercelStandIn:
 
     async def start(self) -> None:
         """Serve on an ephemeral loopback port."""
+
         @web.middleware
         async def record(request: web.Request, handler: Any) -> web.StreamResponse:
             return await self._record(request, handler)
