@@ -18,6 +18,7 @@ The public API:
 from bot.recovery.cache_step import CacheStep
 from bot.recovery.db_step import DatabaseStep
 from bot.recovery.deploy_step import NOT_FOLLOWED, DeployStep, format_seconds
+from bot.recovery.incident import INCIDENT_KEY, AlertRaiser, recovery_alert
 from bot.recovery.lock import LockRefusal, RecoveryLocks
 from bot.recovery.model import (
     ALL_STEPS,
@@ -31,14 +32,7 @@ from bot.recovery.model import (
     parse_steps,
 )
 from bot.recovery.schema import APP_SCHEMA, SchemaCheck, check_app_schema
-from bot.recovery.service import (
-    INCIDENT_KEY,
-    NOT_OPERATOR,
-    AlertRaiser,
-    Progress,
-    RecoveryService,
-    may_recover,
-)
+from bot.recovery.service import NOT_OPERATOR, Progress, RecoveryService, may_recover
 from bot.recovery.steps import RecoveryStep, StepContext, StepFailedError
 from bot.recovery.store import RecoveryStore
 from bot.recovery.sync_step import SyncStep
@@ -74,4 +68,5 @@ __all__ = [
     "format_seconds",
     "may_recover",
     "parse_steps",
+    "recovery_alert",
 ]

@@ -16,14 +16,12 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import UTC, datetime
-from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.incidents.alerts import AlertInput
-from bot.incidents.model import RaiseOutcome, Severity
 from bot.locks import LockHolder
+from bot.recovery.incident import AlertRaiser, open_incident
 from bot.recovery.lock import LockLostError, LockRefusal, RecoveryGuard, RecoveryLocks
 from bot.recovery.model import Outcome, RecoveryOptions, RecoveryReport, StepState
 from bot.recovery.steps import RecoveryStep, StepContext, StepFailedError, describe_error
@@ -32,18 +30,9 @@ from bot.recovery.store import RecoveryStore, StoreUnavailableError
 log = logging.getLogger(__name__)
 
 Progress = Callable[[RecoveryReport], Awaitable[None]]
-INCIDENT_KEY = "recovery:failed"
 REQUEST_PREFIX = "aisi-bot:recovery:request:"
 NOT_OPERATOR = "only configured operators may run a recovery (auth.operators)"
 DUPLICATE = "this request was already received; nothing new was started"
-
-
-class AlertRaiser(Protocol):
-    """What the service needs of ``bot.incidents.IncidentService``."""
-
-    async def raise_alert(self, alert: AlertInput, *, actor: str) -> RaiseOutcome:
-        """Open (or repeat) the incident of an alert."""
-        ...
 
 
 def may_recover(actor: str, operators: Collection[str]) -> bool:
@@ -214,8 +203,9 @@ class RecoveryService:
                 break
         report.settle()
         report.finished_at = self._clock()
-        if report.outcome in (Outcome.FAILED, Outcome.PARTIAL) and not report.options.dry_run:
-            await self._open_incident(report)
+        failed = report.outcome in (Outcome.FAILED, Outcome.PARTIAL)
+        if failed and not report.options.dry_run and self._incidents is not None:
+            await open_incident(self._incidents, report)
         if guard is not None:
             report.notes.extend(n for n in guard.notes if n not in report.notes)
         await self._record(report, key)
@@ -241,33 +231,6 @@ class RecoveryService:
         if stopped:
             raise LockLostError
         work.result()  # the step's exception, if it raised
-
-    async def _open_incident(self, report: RecoveryReport) -> None:
-        failed = report.failed_step
-        if self._incidents is None or failed is None:
-            return
-        position = report.options.steps.index(failed.name) + 1
-        why = failed.detail[-1] if failed.detail else "failed"
-        title = f"Recovery failed at step {position} ({failed.label}): {why}"
-        title = " ".join(title.split())[:200]
-        details = report.as_json()
-        if len(json.dumps(details, default=str)) > 50_000:
-            details = {"run_id": report.run_id, "failed_step": failed.name.value, "reason": why}
-        alert = AlertInput(
-            dedup_key=INCIDENT_KEY,
-            title=title,
-            severity=Severity.CRITICAL,
-            source="aisi-bot recovery",
-            details=details,
-        )
-        try:
-            outcome = await self._incidents.raise_alert(alert, actor=report.actor)
-        except Exception as exc:  # the incident layer's failure must not hide the report
-            error_id = _error_id()
-            log.exception("could not open the recovery incident (error id %s)", error_id)
-            report.notes.append(f"could not open an incident: {describe_error(exc)} ({error_id})")
-            return
-        report.incident_id = outcome.incident.id if outcome.incident else None
 
     # -- idempotency and the audit row ----------------------------------------------------
 
