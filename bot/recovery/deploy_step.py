@@ -13,12 +13,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.errors import DependencyError
+from bot.incidents.policy import parse_duration
 from bot.recovery.model import StepName
 from bot.recovery.steps import StepContext, StepFailedError
 from bot.vercel import TIMEOUT, DeployHook, Deployment, VercelDeployments
 
 NOT_FOLLOWED = "deploy queued; cannot be followed (no VERCEL_TOKEN / vercel.project_id)"
 NO_HOOK = "VERCEL_DEPLOY_HOOK_URL is not set: there is no deploy hook to call"
+DEFAULT_DEPLOY_TIMEOUT = "10m"  # vercel.deploy_timeout
 
 
 def format_seconds(seconds: float) -> str:
@@ -30,7 +32,12 @@ def format_seconds(seconds: float) -> str:
 
 
 class DeployStep:
-    """Redeploys the app through its deploy hook and follows the deployment when it can."""
+    """Redeploys the app through its deploy hook and follows the deployment when it can.
+
+    ``deployments`` (needs ``VERCEL_TOKEN``) and ``project_id`` (``vercel.project_id``) make
+    it follow the deployment; ``deploy_timeout_s`` is ``vercel.deploy_timeout`` in seconds
+    (``parse_duration("10m")`` by default).
+    """
 
     name = StepName.DEPLOY
 
@@ -40,7 +47,7 @@ class DeployStep:
         hook: DeployHook | None,
         deployments: VercelDeployments | None = None,
         project_id: str | None = None,
-        deploy_timeout_s: float = 600.0,
+        deploy_timeout_s: float = parse_duration(DEFAULT_DEPLOY_TIMEOUT),
         poll_interval_s: float = 5.0,
         clock_skew_s: float = 30.0,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),

@@ -169,7 +169,9 @@ class RecoveryService:
         await changed()
         for item in report.steps:
             if guard is not None and guard.lost.is_set():
-                report.reason = "stopped: the recovery lock was lost"
+                report.reason = "stopped: the recovery lock was lost (another run may start)"
+                item.state = StepState.FAILED
+                item.detail.append(report.reason)
                 break
             item.state = StepState.RUNNING
             await changed()

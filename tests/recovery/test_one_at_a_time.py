@@ -8,6 +8,7 @@ import psycopg
 from redis.asyncio import Redis
 
 from bot.cache import build_redis
+from bot.db import Database
 from bot.recovery import Outcome, RecoveryLocks, RecoveryOptions, StepName, StepState
 from bot.recovery.lock import PG_APPLICATION_NAME
 from bot.recovery.service import REQUEST_PREFIX
@@ -131,3 +132,26 @@ async def test_a_lost_lock_stops_the_run(
     assert deploy.detail[-1] == report.reason
     assert any("Redis lock was lost" in n for n in report.notes)
     assert outcomes(database_url)[0][1] == "failed"
+
+
+async def test_with_redis_and_the_database_both_down_nothing_runs(
+    make_service: ServiceFactory, vercel: VercelStandIn
+) -> None:
+    """No store reachable: one at a time cannot be promised, so the run is refused, naming both."""
+    down_redis = build_redis(f"redis://127.0.0.1:{closed_port()}/0", timeout_s=1.0)
+    down_db = Database(f"postgresql://postgres@127.0.0.1:{closed_port()}/none", connect_timeout_s=1)
+    await down_db.open()
+    try:
+        report = await make_service(redis=down_redis, database=down_db).run(
+            RecoveryOptions(), actor=OPERATOR
+        )
+    finally:
+        await down_redis.aclose()
+        await down_db.close()
+    assert report.outcome is Outcome.REFUSED
+    assert report.reason.startswith("one recovery at a time cannot be promised, nothing was done")
+    assert (
+        "Redis (ConnectionError" in report.reason
+        and "PostgreSQL (OperationalError" in report.reason
+    )
+    assert vercel.requests == []
