@@ -13,20 +13,11 @@ from typing import Any
 
 import psycopg
 
-from bot.sync.plan import SYNCED_COLUMNS
+from bot.sync.store import _MODEL_COLUMNS as MODEL_COLUMNS_WRITTEN  # what the sync COPYs
 
 APP_SCHEMA: Mapping[str, tuple[str, ...]] = {
     "providers": ("id", "slug", "name", "created_at", "updated_at"),
-    "models": (
-        "id",
-        "provider_id",
-        "slug",
-        "is_active",
-        *SYNCED_COLUMNS,
-        "last_verified",
-        "created_at",
-        "updated_at",
-    ),
+    "models": tuple(dict.fromkeys(("is_active", *MODEL_COLUMNS_WRITTEN))),
     "change_logs": (
         "id",
         "provider_id",
