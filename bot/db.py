@@ -131,6 +131,26 @@ class Database:
                 (error_id, source, summary[:500]),
             )
 
+    async def recreate_pool(self, *, close_timeout_s: float = 5.0) -> None:
+        """Replace the pool with a fresh one (same settings), then close the old one.
+
+        Work holding a connection of the old pool finishes on it; callers waiting for one
+        get ``PoolClosed`` (a ``psycopg.Error``). New work goes to the new pool at once.
+        """
+        old = self.pool
+        self.pool = AsyncConnectionPool(
+            old.conninfo,
+            open=False,
+            min_size=old.min_size,
+            max_size=old.max_size,
+            kwargs={"autocommit": True, "connect_timeout": max(1, int(self._connect_timeout_s))},
+            timeout=old.timeout,
+            reconnect_timeout=old.reconnect_timeout,
+            name=old.name,
+        )
+        await self.pool.open(wait=False)
+        await old.close(timeout=close_timeout_s)
+
 
 def _first_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]

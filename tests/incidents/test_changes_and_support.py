@@ -20,8 +20,9 @@ from bot.incidents.support import (
     build_support_request,
     relevant_vendors,
 )
-from bot.incidents.vercel import VercelDeployments, deployments_hook
+from bot.incidents.vercel import deployments_hook
 from bot.secrets import Secret
+from bot.vercel import VercelDeployments
 from tests.incidents.conftest import START, ServiceFactory, alert
 from tests.incidents.factories import incident_like
 

@@ -1,0 +1,45 @@
+"""Step 1: clear the app's cache by key prefix (SCAN + UNLINK in batches), never FLUSHALL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bot.app_cache import clear_prefixes_counted
+from bot.recovery.model import StepName
+from bot.recovery.steps import StepContext, StepFailedError, describe_error
+
+
+class CacheStep:
+    """Deletes only keys under ``cache.app_key_prefixes`` in the client's own database."""
+
+    name = StepName.CACHE
+
+    def __init__(self, redis: Redis, prefixes: Sequence[str], *, batch: int = 500) -> None:
+        self._redis = redis
+        self._prefixes = [p for p in prefixes if p]
+        self._batch = batch
+
+    async def run(self, ctx: StepContext) -> None:
+        """Count (dry run) or delete the keys under each prefix, reporting each prefix."""
+        if not self._prefixes:
+            ctx.add("no prefixes configured (cache.app_key_prefixes is empty): nothing to clear")
+            ctx.data["keys"] = {}
+            return
+        try:
+            counts = await clear_prefixes_counted(
+                self._redis, self._prefixes, batch=self._batch, dry_run=ctx.dry_run
+            )
+        except (RedisError, OSError) as exc:
+            raise StepFailedError(f"cache (Redis) unavailable: {describe_error(exc)}") from None
+        ctx.data["keys"] = {c.prefix: c.keys for c in counts}
+        verb = "would delete" if ctx.dry_run else "deleted"
+        for count in counts:
+            line = f"`{count.prefix}*`: {verb} {count.keys} key{'s' if count.keys != 1 else ''}"
+            if ctx.dry_run and count.sample:
+                line += " (e.g. " + ", ".join(count.sample) + ")"
+            ctx.add(line)
+        total = sum(c.keys for c in counts)
+        ctx.add(f"{verb} {total} key{'s' if total != 1 else ''} in all; other keys untouched")

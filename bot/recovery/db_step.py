@@ -1,0 +1,102 @@
+"""Step 2: re-create the pool, check connectivity and the app's schema, apply the bot's migrations.
+
+The app's schema (``public``) is only read; a missing table or column is reported and the
+step fails without applying the bot's migrations (one of them creates the app's tables
+where absent, for local use, and a recovery must never create or alter anything there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import psycopg
+from psycopg_pool import PoolTimeout
+
+from bot.db import Database, migration_files
+from bot.recovery.model import StepName
+from bot.recovery.schema import APP_SCHEMA, check_app_schema
+from bot.recovery.steps import StepContext, StepFailedError, describe_error
+
+_APPLIED = """
+SELECT CASE WHEN to_regclass('chatops.schema_migrations') IS NULL THEN ARRAY[]::text[]
+       ELSE (SELECT coalesce(array_agg(version), ARRAY[]::text[]) FROM chatops.schema_migrations)
+       END
+"""
+
+
+async def pending_migrations(conn: psycopg.AsyncConnection[Any]) -> list[str]:
+    """Versions of the bot's migrations not yet applied (reads only)."""
+    cur = await conn.execute(_APPLIED)
+    row = await cur.fetchone()
+    done = set(row[0]) if row and row[0] else set()
+    return [version for version, _ in migration_files() if version not in done]
+
+
+class DatabaseStep:
+    """Reconnects the bot's pool and checks the database the app and the bot share."""
+
+    name = StepName.DB
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        timeout_s: float = 10.0,
+        schema: Mapping[str, tuple[str, ...]] = APP_SCHEMA,
+    ) -> None:
+        self._db = db
+        self._timeout_s = timeout_s
+        self._schema = schema
+
+    async def run(self, ctx: StepContext) -> None:
+        """Pool, connectivity, schema, migrations, in that order; stop at the first failure."""
+        pool = self._db.pool
+        if ctx.dry_run:
+            size = pool.get_stats().get("pool_size", 0)
+            ctx.add(f"would re-create the connection pool ({size} connection(s) open now)")
+        else:
+            await self._db.recreate_pool()
+            await ctx.note("connection pool re-created")
+        try:
+            async with self._db.connection(self._timeout_s) as conn:
+                cur = await conn.execute("SELECT current_setting('server_version')")
+                row = await cur.fetchone()
+                check = await check_app_schema(conn, self._schema)
+                pending = await pending_migrations(conn)
+        except (PoolTimeout, psycopg.Error) as exc:
+            reason = await self._db.why_unreachable(min(self._timeout_s, 5.0))
+            raise StepFailedError(
+                f"database unreachable: {reason} ({type(exc).__name__})"
+            ) from None
+        version = str(row[0]) if row else "?"
+        ctx.data["server_version"] = version
+        await ctx.note(f"connected (PostgreSQL {version})")
+        ctx.data["missing_tables"] = list(check.missing_tables)
+        ctx.data["missing_columns"] = list(check.missing_columns)
+        if not check.ok:
+            raise StepFailedError(
+                f"the app's schema is incomplete ({check.describe()}); public was not altered"
+                " and the bot's migrations were not applied"
+            )
+        tables = len(self._schema)
+        columns = sum(len(c) for c in self._schema.values())
+        ctx.add(f"the app's schema has the {tables} tables and {columns} columns the bot uses")
+        ctx.data["pending_migrations"] = pending
+        if ctx.dry_run:
+            ctx.add(
+                "would apply the bot's migrations " + ", ".join(pending)
+                if pending
+                else "the bot's migrations are all applied"
+            )
+            return
+        try:
+            applied = await self._db.migrate()
+        except (PoolTimeout, psycopg.Error) as exc:
+            raise StepFailedError(f"the bot's migrations failed: {describe_error(exc)}") from None
+        ctx.data["applied_migrations"] = applied
+        ctx.add(
+            "applied the bot's migrations " + ", ".join(applied)
+            if applied
+            else "the bot's migrations were already applied"
+        )
