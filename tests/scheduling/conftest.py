@@ -1,17 +1,29 @@
 """Fixtures for scheduled work: the test database opened like the bot opens it, one pool per
-simulated replica, and a job body that counts its runs per scheduled time."""
+simulated replica, a job body that counts its runs per scheduled time, the incident layer
+with a recording notifier, the upstream stand-ins and the check runner."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 
+import httpx
 import pytest
 
+from bot.checks import CheckResultStore, CheckRun, CheckRunner, CheckState, NamedCheck
 from bot.db import Database
+from bot.incidents import (
+    EscalationPolicy,
+    EventKind,
+    IncidentService,
+    RecordingNotifier,
+    State,
+)
 from bot.scheduling import Firing, JobResult
+from tests.incidents.conftest import FakeClock
+from tests.upstreams import Upstreams
 
 
 @pytest.fixture
@@ -67,3 +79,70 @@ class CountingJob:
 def counting_job() -> CountingJob:
     """A fresh counting job body."""
     return CountingJob()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A hand-driven clock (2026-11-26 00:00 UTC)."""
+    return FakeClock()
+
+
+@pytest.fixture
+def notifier() -> RecordingNotifier:
+    """A notifier that records every incident message and thread line."""
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def incidents(db: Database, clock: FakeClock, notifier: RecordingNotifier) -> IncidentService:
+    """The incident layer on the test database: flap threshold 2, one escalation round."""
+    policy = EscalationPolicy(primary=("UPRIMARY",), after_s=600, max_repeats=0, flap_threshold=2)
+    return IncidentService(db, policy=policy, notifier=notifier, clock=clock)
+
+
+@pytest.fixture
+async def upstreams() -> AsyncIterator[Upstreams]:
+    """The stand-in server on loopback."""
+    async with Upstreams() as server:
+        yield server
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    """The bot's kind of HTTP client."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        yield client
+
+
+@pytest.fixture
+def runner(incidents: IncidentService, db: Database, clock: FakeClock) -> CheckRunner:
+    """The check runner on the test database, 2 s per check."""
+    return CheckRunner(
+        incidents=incidents, store=CheckResultStore(db), clock=clock, check_timeout_s=2
+    )
+
+
+def failing(run: CheckRun) -> list[str]:
+    """The ids of the checks that failed in a round."""
+    return [r.check_id for r in run.results if r.state is CheckState.FAILED]
+
+
+async def rounds(runner: CheckRunner, checks: Sequence[NamedCheck], count: int) -> list[CheckRun]:
+    """Run the checks ``count`` times in a row."""
+    return [await runner.run(checks) for _ in range(count)]
+
+
+async def all_incidents(incidents: IncidentService) -> list[tuple[str, State, int]]:
+    """(dedup key, state, repeat count) of every incident."""
+    return [(i.dedup_key, i.state, i.count) for i in await incidents.list_all()]
+
+
+async def assert_resolved_in_thread(
+    incidents: IncidentService, notifier: RecordingNotifier, key: str
+) -> None:
+    """The incident of ``key`` is resolved by the check, with its thread line."""
+    (incident,) = [i for i in await incidents.list_all() if i.dedup_key == key]
+    assert incident.state is State.RESOLVED and incident.resolved_by == "system"
+    assert incident.resolution_note == "check passed again"
+    lines = [c for c in notifier.named("thread_line") if c.incident.id == incident.id]
+    assert [c.args["event"].kind for c in lines][-1] is EventKind.RESOLVED
