@@ -3,7 +3,8 @@
 The public API: ``ScheduleConfig`` (``[schedule]``: triggers, time zone, misfire grace),
 ``Scheduler`` (``add_job``, ``start``, ``shutdown``, ``next_runs``, ``statuses``), what a job
 receives and returns (``Firing``, ``JobResult``), and the recorded runs (``JobRun``,
-``Outcome``, ``JobRunStore``). See each module's docstring.
+``Outcome``, ``JobRunStore``), and the /health probe (``probe_scheduler``). See each
+module's docstring.
 """
 
 from bot.scheduling.config import (
@@ -21,6 +22,7 @@ from bot.scheduling.model import (
     default_replica_id,
     job_statuses,
 )
+from bot.scheduling.probe import probe_scheduler, scheduler_result
 from bot.scheduling.runs import JobRun, JobRunStore, Outcome
 from bot.scheduling.scheduler import Scheduler
 from bot.scheduling.triggers import JobTrigger
@@ -42,4 +44,6 @@ __all__ = [
     "default_replica_id",
     "job_statuses",
     "parse_trigger",
+    "probe_scheduler",
+    "scheduler_result",
 ]
