@@ -9,7 +9,7 @@ crontab numbering (0 or 7 = Sunday) to names, which APScheduler 3 reads unambigu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
@@ -120,11 +120,14 @@ class JobTrigger:
     def previous(self, now: datetime) -> datetime | None:
         """The latest firing at or before ``now`` (None when there is none in the last year)."""
         if self.spec.kind is TriggerKind.INTERVAL:
-            start = anchor(self.timezone)
+            # Absolute time, as APScheduler counts intervals (wall-clock arithmetic on an
+            # aware datetime would be an hour off across a DST change).
+            start = anchor(self.timezone).astimezone(UTC)
             if now < start:
                 return None
             period = timedelta(seconds=self.spec.seconds)
-            return start + ((now - start) // period) * period
+            fired = start + ((now - start) // period) * period
+            return fired.astimezone(ZoneInfo(self.timezone))
         latest = self._latest_between(now - _RECENT, now)
         if latest is not None:
             return latest

@@ -105,3 +105,16 @@ def test_the_previous_firing_is_found_for_cron_triggers() -> None:
     assert minutely.previous(now) == now.replace(second=0)
     yearly = JobTrigger.build(TriggerSpec(TriggerKind.CRON, "0 0 1 1 *"), "UTC")
     assert yearly.previous(now) == datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC"))
+
+
+def test_interval_catch_up_agrees_with_apscheduler_across_a_dst_change() -> None:
+    """Berlin, every 7 h, the night clocks go back: the previous firing is one APScheduler fires."""
+    trigger = JobTrigger.build(TriggerSpec(TriggerKind.INTERVAL, "7h", 25200.0), "Europe/Berlin")
+    moment = datetime(2026, 10, 25, 1, 0, tzinfo=ZoneInfo("UTC"))  # after 03:00 CEST → 02:00 CET
+    firings = []
+    fire = trigger.next_after(moment - timedelta(days=3))
+    while fire is not None and fire <= moment:
+        firings.append(fire)
+        fire = trigger.trigger.get_next_fire_time(fire, fire)
+    assert trigger.previous(moment) == firings[-1]
+    assert trigger.previous(firings[-1]) == firings[-1]
