@@ -131,7 +131,9 @@ def _models(report: DailyReport) -> list[ViewSection]:
     by_source = [trend_line(t) for t in models.by_source]
     by_provider = [trend_line(t) for t in models.by_provider]
     return [
-        ViewSection(fit("*Active models by source*", by_source, noun="sources", head=head)),
+        ViewSection(
+            fit("*Active models: total and by source*", by_source, noun="sources", head=head)
+        ),
         ViewSection(fit("*Active models by provider*", by_provider or ["none"], noun="providers")),
     ]
 

@@ -4,6 +4,7 @@ limits, overflow is summarised in whole lines, and Slack (the local server) acce
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable
 
 import pytest
@@ -131,3 +132,17 @@ async def test_slack_accepts_the_large_report(local_slack: LocalSlack) -> None:
     assert response["ok"]
     (call,) = local_slack.calls_for("chat.postMessage")
     assert call.ok and len(call.body["blocks"]) == len(message.blocks)
+
+
+@pytest.mark.parametrize("name", list(REPORTS))
+def test_the_report_as_json_is_plain_data(name: str) -> None:
+    """``aisi-bot report --json``: dates as ISO text, trends with today/change/sparkline."""
+    data = json.loads(json.dumps(REPORTS[name]().as_json()))
+    assert data["day"] == "2026-11-26" and isinstance(data["unknowns"], list)
+    if name == "normal":
+        assert data["models"]["total"]["change"] == -3
+        assert data["incidents"]["stats"]["open_by_severity"] == {
+            "critical": 1,
+            "warning": 1,
+            "info": 0,
+        }

@@ -313,3 +313,65 @@ async def test_default_checks_cover_aa_sources_app_and_both_counts(
         "models:count_drop:app",
         "models:count_drop:database",
     ]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "reason"),
+    [
+        (500, "Internal Server Error", "HTTP 500"),
+        (200, "<html>not json</html>", "unparseable: not JSON"),
+        (429, "slow down", "rate limited"),
+    ],
+)
+async def test_a_backup_answering_errors_or_garbage_fails_and_names_why(
+    runner: CheckRunner,
+    upstreams: Upstreams,
+    http: httpx.AsyncClient,
+    clock: FakeClock,
+    status: int,
+    body: str,
+    reason: str,
+) -> None:
+    """500, garbage and 429 from the backup: the source check fails with the reason."""
+    upstreams.route(GITHUB_PATH, status=status, text=body)
+    (run,) = await rounds(runner, [backup_check(upstreams, http, clock)], 1)
+    states = {r.check_id: (r.state, r.detail) for r in run.results}
+    assert states["source:github_backup"][0] is CheckState.FAILED
+    assert states["source:github_backup"][1].startswith(reason)
+
+
+async def test_app_health_answering_garbage_is_unknown(
+    runner: CheckRunner, upstreams: Upstreams, http: httpx.AsyncClient
+) -> None:
+    """A 200 that is not JSON says nothing about the app's services: unknown, no failure."""
+    upstreams.route(APP_HEALTH, text="<html>maintenance</html>")
+    checks = [app_health_check(client=http, base_url=upstreams.url + "/app", timeout_s=2)]
+    (run,) = await rounds(runner, checks, 1)
+    (result,) = run.results
+    assert result.state is CheckState.UNKNOWN
+    assert result.detail == "HTTP 200 but the body is not a JSON object"
+
+
+async def test_with_the_database_down_the_checks_still_report_what_they_found(
+    upstreams: Upstreams, http: httpx.AsyncClient
+) -> None:
+    """No database: results are returned, and what could not be recorded is named."""
+    down = Database("postgresql://postgres@127.0.0.1:9/none", connect_timeout_s=1)
+    await down.open()
+    try:
+        from bot.incidents import EscalationPolicy
+
+        service = IncidentService(
+            down, policy=EscalationPolicy(), notifier=RecordingNotifier(), db_timeout_s=1
+        )
+        runner = CheckRunner(incidents=service, store=CheckResultStore(down, timeout_s=1))
+        upstreams.route(APP_HEALTH, json=app_health(database="unhealthy"))
+        checks = [app_health_check(client=http, base_url=upstreams.url + "/app", timeout_s=2)]
+        (run,) = await rounds(runner, checks, 1)
+    finally:
+        await down.close()
+    assert [r.state for r in run.results] == [CheckState.FAILED]
+    assert run.errors == ("app:health (PoolTimeout)", "check results (PoolTimeout)")
+    assert run.summary().endswith(
+        "not recorded: app:health (PoolTimeout); check results (PoolTimeout)"
+    )
