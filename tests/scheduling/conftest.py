@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 
 import httpx
+import psycopg
 import pytest
 
 from bot.checks import CheckResultStore, CheckRun, CheckRunner, CheckState, NamedCheck
@@ -22,17 +23,10 @@ from bot.incidents import (
     State,
 )
 from bot.scheduling import Firing, JobResult
-from tests.incidents.conftest import FakeClock
+from tests.incidents.conftest import FakeClock, clock, db, notifier
 from tests.upstreams import Upstreams
 
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    """The module's emptied database through the bot's pool."""
-    database = Database(database_url, max_size=10, connect_timeout_s=30)
-    await database.open()
-    yield database
-    await database.close()
+__all__ = ["clock", "db", "notifier"]  # the incident tests' fixtures, shared here
 
 
 @pytest.fixture
@@ -79,18 +73,6 @@ class CountingJob:
 def counting_job() -> CountingJob:
     """A fresh counting job body."""
     return CountingJob()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """A hand-driven clock (2026-11-26 00:00 UTC)."""
-    return FakeClock()
-
-
-@pytest.fixture
-def notifier() -> RecordingNotifier:
-    """A notifier that records every incident message and thread line."""
-    return RecordingNotifier()
 
 
 @pytest.fixture
@@ -146,3 +128,14 @@ async def assert_resolved_in_thread(
     assert incident.resolution_note == "check passed again"
     lines = [c for c in notifier.named("thread_line") if c.incident.id == incident.id]
     assert [c.args["event"].kind for c in lines][-1] is EventKind.RESOLVED
+
+
+async def job_rows(database_url: str, job_id: str) -> list[tuple[datetime, str, str, str]]:
+    """(scheduled time, replica, outcome, detail) of a job's firings, oldest first."""
+    async with await psycopg.AsyncConnection.connect(database_url) as conn:
+        cur = await conn.execute(
+            "SELECT scheduled_for, replica, outcome, detail FROM chatops.job_runs"
+            " WHERE job_id = %s ORDER BY scheduled_for",
+            (job_id,),
+        )
+        return list(await cur.fetchall())

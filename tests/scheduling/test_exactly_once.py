@@ -8,8 +8,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import psycopg
-
 from bot.db import Database
 from bot.scheduling import (
     JobResult,
@@ -19,7 +17,7 @@ from bot.scheduling import (
     TriggerSpec,
 )
 from tests.incidents.conftest import FakeClock
-from tests.scheduling.conftest import CountingJob
+from tests.scheduling.conftest import CountingJob, job_rows
 
 SEOUL = ZoneInfo("Asia/Seoul")
 EVERY_SECOND = TriggerSpec(TriggerKind.INTERVAL, "1s", 1.0)
@@ -39,16 +37,6 @@ class ShiftedClock:
 
     def __call__(self) -> datetime:
         return datetime.now(UTC) + self.offset
-
-
-async def _rows(database_url: str, job_id: str) -> list[tuple[datetime, str, str, str]]:
-    async with await psycopg.AsyncConnection.connect(database_url) as conn:
-        cur = await conn.execute(
-            "SELECT scheduled_for, replica, outcome, detail FROM chatops.job_runs"
-            " WHERE job_id = %s ORDER BY scheduled_for",
-            (job_id,),
-        )
-        return list(await cur.fetchall())
 
 
 async def _replicas(
@@ -80,7 +68,7 @@ async def test_three_replicas_run_each_firing_once(
             await replica.wait_until(lambda r: r.counts["won"] + r.counts["lost"] >= 5, 10)
     finally:
         await asyncio.gather(*(r.shutdown(wait_s=5) for r in replicas))
-    rows = await _rows(database_url, "source_checks")
+    rows = await job_rows(database_url, "source_checks")
     times = [row[0] for row in rows]
     assert len(times) == len(set(times)) >= 6
     assert set(counting_job.runs) == set(times)
@@ -106,7 +94,7 @@ async def test_catch_up_within_grace_runs_once_after_everyone_was_down(
     assert counting_job.runs == {LEAP_FIRING: 1}
     firing = counting_job.firings[0]
     assert firing.catch_up and firing.late_by_s == 300
-    rows = await _rows(database_url, "source_checks")
+    rows = await job_rows(database_url, "source_checks")
     assert [(row[0], row[2]) for row in rows] == [(LEAP_FIRING, "ok")]
 
 
@@ -126,7 +114,7 @@ async def test_firing_past_grace_is_recorded_missed_and_never_runs(
     await scheduler.wait_until(lambda s: s.counts["missed"] == 1, 10)
     await scheduler.shutdown()
     assert not counting_job.runs
-    rows = await _rows(database_url, "source_checks")
+    rows = await job_rows(database_url, "source_checks")
     assert rows[-1][:3] == (LEAP_FIRING, "restarted", "missed")
     assert "1800 s late, past the 600 s grace" in rows[-1][3]
 
@@ -141,7 +129,7 @@ async def test_a_fresh_install_records_no_missed_firings(
     await scheduler.start()
     await scheduler.wait_until(lambda s: s.counts["nothing_to_catch_up"] == 1, 10)
     await scheduler.shutdown()
-    assert await _rows(database_url, "source_checks") == []
+    assert await job_rows(database_url, "source_checks") == []
 
 
 async def test_a_replica_waking_past_the_grace_records_missed_instead_of_running(
@@ -160,7 +148,7 @@ async def test_a_replica_waking_past_the_grace_records_missed_instead_of_running
         await scheduler.wait_until(lambda s: s.counts["missed"] >= 2, 10)
     finally:
         await scheduler.shutdown()
-    rows = await _rows(database_url, "source_checks")
+    rows = await job_rows(database_url, "source_checks")
     missed = [row for row in rows if row[2] == "missed"]
     assert len(missed) >= 2 and all(row[0] not in counting_job.runs for row in missed)
     assert len(counting_job.runs) <= ran + 1  # at most one firing already past its claim
@@ -178,7 +166,7 @@ async def test_a_failing_job_is_recorded_as_error_with_an_id(
         await scheduler.wait_until(lambda s: s.counts["error"] >= 2, 10)
     finally:
         await scheduler.shutdown()
-    rows = [row for row in await _rows(database_url, "source_checks") if row[2] == "error"]
+    rows = [row for row in await job_rows(database_url, "source_checks") if row[2] == "error"]
     assert len(rows) >= 2
     assert rows[0][3].startswith("RuntimeError (error id ")
 
@@ -196,7 +184,7 @@ async def test_a_job_reporting_failure_is_recorded_failed(db: Database, database
         await scheduler.wait_until(lambda s: s.counts["failed"] >= 1, 10)
     finally:
         await scheduler.shutdown()
-    rows = await _rows(database_url, "sync")
+    rows = await job_rows(database_url, "sync")
     assert ("failed", "sync refused: would deactivate 95% of active models") in {
         (row[2], row[3]) for row in rows
     }
@@ -215,7 +203,7 @@ async def test_a_replica_restarting_marks_its_unfinished_firings_interrupted(
     restarted = Scheduler(db, config=GRACE, replica="pod-1")
     await restarted.start()
     await restarted.shutdown()
-    rows = await _rows(database_url, "sync")
+    rows = await job_rows(database_url, "sync")
     assert [(row[1], row[2]) for row in rows] == [("pod-1", "interrupted"), ("pod-2", "running")]
 
 
@@ -237,7 +225,7 @@ async def test_shutdown_waits_for_a_running_firing_then_records_it(
     stopping = asyncio.create_task(scheduler.shutdown(wait_s=10))
     release.set()
     await stopping
-    rows = await _rows(database_url, "sync")
+    rows = await job_rows(database_url, "sync")
     assert ("ok", "finished during shutdown") in {(row[2], row[3]) for row in rows}
 
 
@@ -257,7 +245,7 @@ async def test_shutdown_past_its_wait_records_the_firing_interrupted(
     await scheduler.start()
     await asyncio.wait_for(started.wait(), 10)
     await scheduler.shutdown(wait_s=0.2)
-    rows = await _rows(database_url, "sync")
+    rows = await job_rows(database_url, "sync")
     assert rows[0][2:] == ("interrupted", "stopped by shutdown")
 
 

@@ -4,14 +4,13 @@ many replicas run."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
-import pytest
 from slack_sdk.errors import SlackApiError
 
 from bot.cache import build_redis
@@ -31,6 +30,7 @@ from jobs.catalog import JobServices, register_all
 from jobs.services import PostError, PostMessage
 from tests.conftest import BOT_TOKEN
 from tests.incidents.conftest import FakeClock, alert
+from tests.scheduling.conftest import job_rows
 from tests.scheduling.test_source_checks import backup_check
 from tests.sync_upstreams import GITHUB_PATH, aa_api_body, fixture_json
 from tests.upstreams import Upstreams
@@ -77,24 +77,6 @@ def slack_poster(local_slack: LocalSlack) -> PostMessage:
 def service_on(db: Database, notifier: RecordingNotifier) -> IncidentService:
     """An incident service on the real clock (the scheduler runs in real time)."""
     return IncidentService(db, policy=EscalationPolicy(flap_threshold=2), notifier=notifier)
-
-
-async def job_rows(database_url: str, job_id: str) -> list[tuple[datetime, str, str]]:
-    """(scheduled time, replica, outcome) of a job's firings."""
-    async with await psycopg.AsyncConnection.connect(database_url) as conn:
-        cur = await conn.execute(
-            "SELECT scheduled_for, replica, outcome FROM chatops.job_runs WHERE job_id = %s"
-            " ORDER BY scheduled_for",
-            (job_id,),
-        )
-        return list(await cur.fetchall())
-
-
-@pytest.fixture
-async def upstreams() -> AsyncIterator[Upstreams]:
-    """The stand-in server on loopback."""
-    async with Upstreams() as server:
-        yield server
 
 
 async def test_three_replicas_post_one_daily_report_per_firing(

@@ -51,6 +51,13 @@ def backup_check(
     return fetch_check("github_backup", fetch, backup_max_age_days=max_age_days)
 
 
+def app_count_check(upstreams: Upstreams, http: httpx.AsyncClient) -> NamedCheck:
+    """The app's model count (``/api/v1/models?limit=1`` total) against its baseline."""
+    base_url = upstreams.url + BASES["APP_BASE_URL"]
+    reader = app_count_reader(client=http, base_url=base_url, timeout_s=2)
+    return count_check("app", "App", reader, GUARD)
+
+
 async def test_backup_turning_into_placeholder_data_opens_one_incident_then_resolves(
     runner: CheckRunner,
     upstreams: Upstreams,
@@ -108,10 +115,7 @@ async def test_model_count_dropping_275_to_15_opens_one_incident_then_resolves(
     notifier: RecordingNotifier,
 ) -> None:
     """The app's real /api/v1/models with total 275, then 15: one incident; 275 again: resolved."""
-    reader = app_count_reader(
-        client=http, base_url=upstreams.url + BASES["APP_BASE_URL"], timeout_s=2
-    )
-    checks = [count_check("app", "App", reader, GUARD)]
+    checks = [app_count_check(upstreams, http)]
     upstreams.route(APP_MODELS, json=app_models(total=275))
     await rounds(runner, checks, 1)
     upstreams.route(APP_MODELS, json=app_models(total=15))
@@ -136,10 +140,7 @@ async def test_a_drop_resolved_by_a_person_becomes_the_new_baseline(
     db: Database,
 ) -> None:
     """Someone resolves the drop as intended: the next check accepts 200 and opens nothing."""
-    reader = app_count_reader(
-        client=http, base_url=upstreams.url + BASES["APP_BASE_URL"], timeout_s=2
-    )
-    checks = [count_check("app", "App", reader, GUARD)]
+    checks = [app_count_check(upstreams, http)]
     upstreams.route(APP_MODELS, json=app_models(total=275))
     await rounds(runner, checks, 1)
     upstreams.route(APP_MODELS, json=app_models(total=200))
