@@ -16,6 +16,7 @@ from typing import Any
 from bot.config_values import as_timezone
 from bot.errors import ConfigError
 from bot.incidents.policy import parse_duration
+from bot.scheduling.triggers import TriggerKind, TriggerSpec, cron_trigger
 
 
 class JobId(StrEnum):
@@ -28,39 +29,14 @@ class JobId(StrEnum):
     ESCALATIONS = "escalations"
 
 
-class TriggerKind(StrEnum):
-    """How a job fires."""
-
-    CRON = "cron"
-    INTERVAL = "interval"
-    OFF = "off"
-
-
+DEFAULT_DAILY_REPORT = TriggerSpec(TriggerKind.CRON, "0 9 * * *")
+DEFAULT_SOURCE_CHECKS = TriggerSpec(TriggerKind.INTERVAL, "15m", 900.0)
+DEFAULT_KEY_CHECKS = TriggerSpec(TriggerKind.INTERVAL, "1h", 3600.0)
+DEFAULT_SYNC = TriggerSpec(TriggerKind.INTERVAL, "6h", 21600.0)
+DEFAULT_ESCALATIONS = TriggerSpec(TriggerKind.INTERVAL, "1m", 60.0)
 MIN_INTERVAL_S = 1.0
 MAX_INTERVAL_S = 31 * 86400.0
 _CRON_FIELD = re.compile(r"^[0-9*/,\-a-zA-Z]+$")
-
-
-@dataclass(frozen=True)
-class TriggerSpec:
-    """One job's trigger: ``cron`` (``expression``), ``interval`` (``seconds``) or ``off``."""
-
-    kind: TriggerKind
-    expression: str = ""
-    seconds: float = 0.0
-
-    @property
-    def enabled(self) -> bool:
-        """False for ``off``."""
-        return self.kind is not TriggerKind.OFF
-
-    def describe(self) -> str:
-        """'cron 0 9 * * *', 'every 15m' or 'off' (for the CLI and /health)."""
-        if self.kind is TriggerKind.CRON:
-            return f"cron {self.expression}"
-        if self.kind is TriggerKind.INTERVAL:
-            return f"every {self.expression}"
-        return "off"
 
 
 def parse_trigger(key: str, value: Any, *, allow_cron: bool, allow_interval: bool) -> TriggerSpec:
@@ -91,8 +67,6 @@ def parse_trigger(key: str, value: Any, *, allow_cron: bool, allow_interval: boo
 
 
 def _valid_cron(key: str, text: str) -> str:
-    from bot.scheduling.triggers import cron_trigger  # the one place cron is interpreted
-
     fields = text.split()
     if not all(_CRON_FIELD.match(f) for f in fields):
         raise ConfigError(key, f"must be a 5-field cron expression like '0 9 * * *' (got {text!r})")
@@ -113,11 +87,11 @@ class ScheduleConfig:
     """
 
     timezone: str = "Asia/Seoul"
-    daily_report: TriggerSpec = TriggerSpec(TriggerKind.CRON, "0 9 * * *")
-    source_checks: TriggerSpec = TriggerSpec(TriggerKind.INTERVAL, "15m", 900.0)
-    key_checks: TriggerSpec = TriggerSpec(TriggerKind.INTERVAL, "1h", 3600.0)
-    sync: TriggerSpec = TriggerSpec(TriggerKind.INTERVAL, "6h", 21600.0)
-    escalations: TriggerSpec = TriggerSpec(TriggerKind.INTERVAL, "1m", 60.0)
+    daily_report: TriggerSpec = DEFAULT_DAILY_REPORT
+    source_checks: TriggerSpec = DEFAULT_SOURCE_CHECKS
+    key_checks: TriggerSpec = DEFAULT_KEY_CHECKS
+    sync: TriggerSpec = DEFAULT_SYNC
+    escalations: TriggerSpec = DEFAULT_ESCALATIONS
     misfire_grace_s: float = 600.0
 
     def trigger_for(self, job_id: str) -> TriggerSpec:

@@ -24,10 +24,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from psycopg_pool import PoolTimeout
 
 from bot.db import Database
-from bot.scheduling.config import ScheduleConfig, TriggerSpec
+from bot.scheduling.config import ScheduleConfig
 from bot.scheduling.model import Clock, Firing, JobFunc, JobStatus, utc_now
 from bot.scheduling.runs import JobRunStore, Outcome
-from bot.scheduling.triggers import JobTrigger
+from bot.scheduling.triggers import JobTrigger, TriggerSpec
 
 log = logging.getLogger(__name__)
 

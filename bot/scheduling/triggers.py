@@ -10,13 +10,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.scheduling.config import TriggerKind, TriggerSpec
+
+class TriggerKind(StrEnum):
+    """How a job fires."""
+
+    CRON = "cron"
+    INTERVAL = "interval"
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class TriggerSpec:
+    """One job's trigger: ``cron`` (``expression``), ``interval`` (``seconds``) or ``off``."""
+
+    kind: TriggerKind
+    expression: str = ""
+    seconds: float = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        """False for ``off``."""
+        return self.kind is not TriggerKind.OFF
+
+    def describe(self) -> str:
+        """'cron 0 9 * * *', 'every 15m' or 'off' (for the CLI and /health)."""
+        if self.kind is TriggerKind.CRON:
+            return f"cron {self.expression}"
+        if self.kind is TriggerKind.INTERVAL:
+            return f"every {self.expression}"
+        return "off"
+
 
 _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 # Looking back for a cron firing: the last 20 minutes first, then day by day up to a year.
