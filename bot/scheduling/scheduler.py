@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import psycopg
 from apscheduler.executors.base import BaseExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from psycopg_pool import PoolTimeout
 
 from bot.db import Database
+from bot.scheduling.claims import DB_ERRORS, FiringLedger, UnclaimedError, missed_detail
 from bot.scheduling.config import ScheduleConfig
 from bot.scheduling.model import Clock, Firing, JobFunc, JobStatus, utc_now
 from bot.scheduling.runs import JobRunStore, Outcome
@@ -31,7 +30,6 @@ from bot.scheduling.triggers import JobTrigger, TriggerSpec
 
 log = logging.getLogger(__name__)
 
-_DB_ERRORS = (PoolTimeout, psycopg.Error, OSError)
 EXECUTOR = "claiming"
 
 
@@ -82,7 +80,13 @@ class Scheduler:
         self.replica = replica
         self._clock = clock
         self._runs = JobRunStore(db, timeout_s=db_timeout_s)
-        self._claim_retry_s = claim_retry_s
+        self._ledger = FiringLedger(
+            self._runs,
+            replica=replica,
+            clock=clock,
+            retry_s=claim_retry_s,
+            grace_s=config.misfire_grace_s,
+        )
         self._jobs: dict[str, _Job] = {}
         self._specs: dict[str, TriggerSpec] = {}
         self._aps: AsyncIOScheduler | None = None
@@ -140,7 +144,7 @@ class Scheduler:
             interrupted = await self._runs.mark_interrupted(replica=self.replica, now=self._clock())
             if interrupted:
                 log.warning("%d firing(s) of this replica were interrupted by a stop", interrupted)
-        except _DB_ERRORS as exc:
+        except DB_ERRORS as exc:
             log.warning("scheduler: could not mark interrupted firings (%s)", type(exc).__name__)
         for job in self._jobs.values():
             await self._catch_up(job)
@@ -209,41 +213,21 @@ class Scheduler:
         if late <= self.config.misfire_grace_s:
             self._submit(job.job_id, latest, catch_up=True)
             return
-        try:
-            recorded = await self._runs.record_missed(
-                job_id=job.job_id,
-                scheduled_for=latest,
-                replica=self.replica,
-                detail=_missed_detail(late, self.config.misfire_grace_s, at_start=True),
-                only_if_known=True,
-            )
-        except _DB_ERRORS as exc:
-            log.warning(
-                "scheduler: could not check %s for a missed firing (%s)",
-                job.job_id,
-                type(exc).__name__,
-            )
-            return
-        if recorded:
-            log.warning(
-                "job %s: the firing of %s was missed (no replica ran it in time)",
-                job.job_id,
-                latest.isoformat(),
-            )
+        detail = missed_detail(late, self.config.misfire_grace_s, at_start=True)
+        recorded = await self._ledger.missed(job.job_id, latest, detail, only_if_known=True)
         await self._count("missed" if recorded else "nothing_to_catch_up")
 
     async def _claim_and_run(self, job: _Job, scheduled_for: datetime, *, catch_up: bool) -> None:
-        now = self._clock()
-        late = (now - scheduled_for).total_seconds()
+        late = (self._clock() - scheduled_for).total_seconds()
         grace = self.config.misfire_grace_s
         if late > grace:
-            await self._record_missed(
-                job, scheduled_for, _missed_detail(late, grace, at_start=False)
-            )
+            detail = missed_detail(late, grace, at_start=False)
+            if await self._ledger.missed(job.job_id, scheduled_for, detail):
+                await self._count("missed")
             return
         try:
-            run_id = await self._claim(job, scheduled_for)
-        except _UnclaimedError:
+            run_id = await self._ledger.claim(job.job_id, scheduled_for)
+        except UnclaimedError:
             await self._count("unclaimed")
             return
         if run_id is None:
@@ -255,39 +239,13 @@ class Scheduler:
             outcome, detail = await self._run(job, firing)
         except asyncio.CancelledError:
             log.warning("job %s cancelled while running (shutdown)", job.job_id)
-            finishing = self._finish(run_id, job.job_id, Outcome.INTERRUPTED, "stopped by shutdown")
-            await asyncio.shield(asyncio.wait_for(finishing, 3.0))
+            stopped = self._ledger.finish(
+                run_id, job.job_id, Outcome.INTERRUPTED, "stopped by shutdown"
+            )
+            await asyncio.shield(asyncio.wait_for(stopped, 3.0))
             raise
-        await self._finish(run_id, job.job_id, outcome, detail)
+        await self._ledger.finish(run_id, job.job_id, outcome, detail)
         await self._count(outcome.value)
-
-    async def _claim(self, job: _Job, scheduled_for: datetime) -> int | None:
-        """The claim, retried while the database is down and the firing is still in grace."""
-        deadline = scheduled_for.timestamp() + self.config.misfire_grace_s
-        while True:
-            try:
-                return await self._runs.claim(
-                    job_id=job.job_id,
-                    scheduled_for=scheduled_for,
-                    replica=self.replica,
-                    now=self._clock(),
-                )
-            except _DB_ERRORS as exc:
-                left = deadline - self._clock().timestamp()
-                if left <= 0:
-                    log.error(
-                        "job %s: firing of %s not run: database unavailable (%s)",
-                        job.job_id,
-                        scheduled_for.isoformat(),
-                        type(exc).__name__,
-                    )
-                    raise _UnclaimedError from exc
-                log.warning(
-                    "job %s: cannot claim its firing yet (%s); retrying",
-                    job.job_id,
-                    type(exc).__name__,
-                )
-                await asyncio.sleep(min(self._claim_retry_s, left))
 
     async def _run(self, job: _Job, firing: Firing) -> tuple[Outcome, str]:
         try:
@@ -301,44 +259,10 @@ class Scheduler:
             return Outcome.ERROR, f"{type(exc).__name__} (error id {error_id})"
         return (Outcome.OK if result.ok else Outcome.FAILED), result.detail
 
-    async def _finish(self, run_id: int, job_id: str, outcome: Outcome, detail: str) -> None:
-        for attempt in range(3):
-            try:
-                await self._runs.finish(run_id, outcome=outcome, detail=detail, now=self._clock())
-                return
-            except _DB_ERRORS as exc:
-                log.warning(
-                    "job %s: could not record its outcome (%s), attempt %d",
-                    job_id,
-                    type(exc).__name__,
-                    attempt + 1,
-                )
-                await asyncio.sleep(self._claim_retry_s)
-
-    async def _record_missed(self, job: _Job, scheduled_for: datetime, detail: str) -> None:
-        try:
-            recorded = await self._runs.record_missed(
-                job_id=job.job_id, scheduled_for=scheduled_for, replica=self.replica, detail=detail
-            )
-        except _DB_ERRORS as exc:
-            log.warning("job %s: missed firing not recorded (%s)", job.job_id, type(exc).__name__)
-            return
-        if recorded:
-            await self._count("missed")
-
     async def _count(self, what: str) -> None:
         async with self._progress:
             self.counts[what] += 1
             self._progress.notify_all()
-
-
-class _UnclaimedError(Exception):
-    """The claim could not be made before the firing's grace ended (database down)."""
-
-
-def _missed_detail(late_s: float, grace_s: float, at_start: bool) -> str:
-    why = "every replica was down" if at_start else "this replica was too late"
-    return f"not run: {late_s:.0f} s late, past the {grace_s:.0f} s grace ({why})"
 
 
 async def _never_called() -> None:

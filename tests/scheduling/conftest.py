@@ -13,7 +13,14 @@ import httpx
 import psycopg
 import pytest
 
-from bot.checks import CheckResultStore, CheckRun, CheckRunner, CheckState, NamedCheck
+from bot.checks import (
+    CheckResultStore,
+    CheckRun,
+    CheckRunner,
+    CheckState,
+    NamedCheck,
+    fetch_check,
+)
 from bot.db import Database
 from bot.incidents import (
     EscalationPolicy,
@@ -23,7 +30,10 @@ from bot.incidents import (
     State,
 )
 from bot.scheduling import Firing, JobResult
+from bot.sources.github_backup import fetch_github_backup
+from bot.sources.records import SourceResult
 from tests.incidents.conftest import FakeClock, clock, db, notifier
+from tests.sync_upstreams import GITHUB_PATH
 from tests.upstreams import Upstreams
 
 __all__ = ["clock", "db", "notifier"]  # the incident tests' fixtures, shared here
@@ -139,3 +149,19 @@ async def job_rows(database_url: str, job_id: str) -> list[tuple[datetime, str, 
             (job_id,),
         )
         return list(await cur.fetchall())
+
+
+def backup_check(
+    upstreams: Upstreams,
+    http: httpx.AsyncClient,
+    clock: FakeClock,
+    max_age_days: int = 3650,
+    timeout_s: float = 2,
+) -> NamedCheck:
+    """The GitHub backup as the sync fetches it, with the test's clock as 'now'."""
+
+    async def fetch() -> SourceResult:
+        url = upstreams.url + GITHUB_PATH
+        return await fetch_github_backup(client=http, url=url, timeout_s=timeout_s, now=clock())
+
+    return fetch_check("github_backup", fetch, backup_max_age_days=max_age_days)

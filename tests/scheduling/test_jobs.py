@@ -30,8 +30,7 @@ from jobs.catalog import JobServices, register_all
 from jobs.services import PostError, PostMessage
 from tests.conftest import BOT_TOKEN
 from tests.incidents.conftest import FakeClock, alert
-from tests.scheduling.conftest import job_rows
-from tests.scheduling.test_source_checks import backup_check
+from tests.scheduling.conftest import backup_check, job_rows
 from tests.sync_upstreams import GITHUB_PATH, aa_api_body, fixture_json
 from tests.upstreams import Upstreams
 
