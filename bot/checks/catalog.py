@@ -19,7 +19,8 @@ class SourceCheckSettings:
 
     ``max_drop_share`` and ``min_active_models`` are ``sync.max_deactivate_share`` and
     ``sync.min_active_models``; ``aa_min_quota_left`` is how many AA requests must be left
-    today; ``backup_max_age_days`` how old the GitHub backup may be.
+    today, ``aa_min_interval_s`` how often AA may be asked at most (its daily quota);
+    ``backup_max_age_days`` how old the GitHub backup may be.
     """
 
     app_base_url: str
@@ -29,6 +30,7 @@ class SourceCheckSettings:
     min_active_models: int
     timeout_s: float = 30.0
     aa_min_quota_left: int = 100
+    aa_min_interval_s: float = 900.0
     backup_max_age_days: int = 7
 
 
@@ -55,6 +57,7 @@ def build_source_checks(
             key=settings.aa_key,
             timeout_s=timeout,
             min_left=settings.aa_min_quota_left,
+            min_interval_s=settings.aa_min_interval_s,
         )
     ]
     for name, fetch in sources:

@@ -54,7 +54,9 @@ class StoredCheck:
 
 
 class CheckContext(Protocol):
-    """What a check may ask about the past: its last stored outcome, an open incident."""
+    """What a check may ask: the time, its last stored outcome, whether its incident is open."""
+
+    def now(self) -> datetime: ...
 
     async def previous(self, check_id: str) -> StoredCheck | None: ...
 

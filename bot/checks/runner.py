@@ -66,11 +66,17 @@ class CheckRun:
 
 
 class _Context:
-    """What a check may read: its previous outcome and whether its incident is open."""
+    """What a check may read: the time, its previous outcome, whether its incident is open."""
 
-    def __init__(self, store: CheckResultStore, incidents: IncidentService) -> None:
+    def __init__(
+        self, store: CheckResultStore, incidents: IncidentService, clock: Callable[[], datetime]
+    ) -> None:
         self._store = store
         self._incidents = incidents
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock()
 
     async def previous(self, check_id: str) -> StoredCheck | None:
         return await self._store.get(check_id)
@@ -104,7 +110,7 @@ class CheckRunner:
 
     async def run(self, checks: Sequence[NamedCheck]) -> CheckRun:
         """Run every check concurrently; never raises for a check's or a store's failure."""
-        ctx = _Context(self._store, self._incidents)
+        ctx = _Context(self._store, self._incidents, self._clock)
         found = await asyncio.gather(*(self._one(check, ctx) for check in checks))
         results = [result for group in found for result in group]
         outcomes: list[CheckOutcome] = []

@@ -172,15 +172,29 @@ def quota_result(
 
 
 def aa_api_check(
-    *, client: httpx.AsyncClient, base_url: str, key: str | None, timeout_s: float, min_left: int
+    *,
+    client: httpx.AsyncClient,
+    base_url: str,
+    key: str | None,
+    timeout_s: float,
+    min_left: int,
+    min_interval_s: float = 900.0,
 ) -> NamedCheck:
-    """The AA data API: reachable with models, not placeholders, and quota left (1 request)."""
+    """The AA data API: reachable with models, not placeholders, and quota left (1 request).
 
-    async def run(_: CheckContext) -> list[CheckResult]:
+    AA allows 1,000 requests a day: the API is asked at most every ``min_interval_s``
+    however often the source checks run; in between this check reports nothing (its last
+    outcome stands).
+    """
+
+    async def run(ctx: CheckContext) -> list[CheckResult]:
         token = (key or "").strip()
         if not token:
             skipped = SourceResult(AA_SOURCE, "skipped", "no key configured")
             return results_of_source(skipped)
+        last = await ctx.previous(source_id(AA_SOURCE))
+        if last is not None and (ctx.now() - last.checked_at).total_seconds() < min_interval_s:
+            return []
         started = time.perf_counter()
         url = base_url.rstrip("/") + AA_MODELS_PATH
         fetched = await http_get(client, url, timeout_s=timeout_s, headers={"x-api-key": token})

@@ -168,3 +168,20 @@ async def test_with_the_database_down_the_checks_still_report_what_they_found(
     assert run.summary().endswith(
         "not recorded: app:health (PoolTimeout); check results (PoolTimeout)"
     )
+
+
+async def test_aa_is_asked_at_most_every_15_minutes_to_spare_its_quota(
+    runner: CheckRunner, upstreams: Upstreams, http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """Checks every 10 s would spend 8,640 of AA's 1,000 daily requests: AA is asked once per
+    15 min, and in between its last outcome stands."""
+    upstreams.route(AA_API_PATH, json=aa_api_body(), headers={"x-ratelimit-remaining": "700"})
+    check = aa_api_check(
+        client=http, base_url=upstreams.url + "/aa", key=AA_KEY, timeout_s=2, min_left=100
+    )
+    first, second = await rounds(runner, [check], 2)
+    assert len(first.results) == 3 and second.results == ()
+    clock.advance(901)
+    (third,) = await rounds(runner, [check], 1)
+    assert len(third.results) == 3
+    assert upstreams.count(AA_API_PATH) == 2
