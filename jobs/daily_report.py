@@ -7,6 +7,7 @@ recorded as the firing's failure and is not retried (a retry could post twice).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Protocol
 
 import psycopg
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 JOB_ID = JobId.DAILY_REPORT.value
 TEMPLATE = "daily_report"
 _DB_ERRORS = (PoolTimeout, psycopg.Error, OSError)
+KEEP_JOB_RUNS = timedelta(days=90)
 
 
 class DailyReportServices(Protocol):

@@ -1,8 +1,8 @@
 """``chatops.daily_model_counts``: a small table of active models per day, source and provider.
 
 ``snapshot`` writes today's counts from ``public.models`` (idempotent: run it after every
-sync and before the report); ``read`` returns at most ``days`` days of these rows, so the
-report's trend never scans history.
+sync and before the report; it drops days older than ``KEEP_DAYS``); ``read`` returns at
+most ``days`` days of these rows, so the report's trend never scans history.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from bot.db import Database
 
 TOTAL = "*"  # source and provider of the row holding the day's total
+KEEP_DAYS = 400  # older daily counts are deleted by the snapshot
 _SNAPSHOT_LOCK = 0x616973690012  # pg_advisory_xact_lock key: one snapshot at a time
 
 _SNAPSHOT = """
@@ -55,7 +56,10 @@ class DailyCountStore:
         async with self._db.connection(self._timeout_s) as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SNAPSHOT_LOCK,))
             # Replace the day's rows (names that had models earlier today may have none now).
-            await conn.execute("DELETE FROM chatops.daily_model_counts WHERE day = %s", (day,))
+            await conn.execute(
+                "DELETE FROM chatops.daily_model_counts WHERE day = %s OR day < %s",
+                (day, day - timedelta(days=KEEP_DAYS)),
+            )
             await conn.execute(_SNAPSHOT, {"day": day, "now": now})
             cur = await conn.execute(
                 "SELECT active FROM chatops.daily_model_counts"

@@ -144,6 +144,15 @@ class JobRunStore:
             rows = await cur.fetchall()
         return {row[0]: _run(row) for row in rows}
 
+    async def prune(self, *, job_ids: Sequence[str], before: datetime) -> int:
+        """Delete the firings of these jobs scheduled before ``before``; returns how many."""
+        async with self._db.connection(self._timeout_s) as conn:
+            cur = await conn.execute(
+                "DELETE FROM chatops.job_runs WHERE job_id = ANY(%s) AND scheduled_for < %s",
+                (list(job_ids), before),
+            )
+            return cur.rowcount
+
     async def history(self, job_id: str, *, since: datetime, limit: int = 1000) -> list[JobRun]:
         """A job's firings scheduled at or after ``since``, oldest first."""
         async with self._db.connection(self._timeout_s) as conn:

@@ -267,3 +267,17 @@ async def test_with_the_database_down_nothing_runs_and_the_scheduler_survives(
         await down.close()
     assert not counting_job.runs
     assert scheduler.counts["won"] == 0
+
+
+async def test_old_firings_are_pruned_and_recent_ones_kept(db: Database, database_url: str) -> None:
+    """Pruning before a moment deletes only older firings of the named jobs."""
+    scheduler = Scheduler(db, config=GRACE, replica="r")
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    for days in (0, 100, 200):
+        at = base + timedelta(days=days)
+        await scheduler.runs.claim(job_id="sync", scheduled_for=at, replica="r", now=at)
+    await scheduler.runs.claim(job_id="other", scheduled_for=base, replica="r", now=base)
+    removed = await scheduler.runs.prune(job_ids=["sync"], before=base + timedelta(days=150))
+    assert removed == 2
+    assert [row[0] for row in await job_rows(database_url, "sync")] == [base + timedelta(days=200)]
+    assert len(await job_rows(database_url, "other")) == 1

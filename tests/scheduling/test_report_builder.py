@@ -274,3 +274,22 @@ async def test_with_the_database_down_every_section_says_so(
     assert report.incidents.unknown == "database unavailable (PoolTimeout)"
     assert report.keys.unknown == report.checks_unknown == "database unavailable (PoolTimeout)"
     assert len(report.unknowns()) == 7
+
+
+async def test_the_snapshot_keeps_400_days_of_counts(
+    db: Database, incidents: IncidentService, clock: FakeClock, database_url: str
+) -> None:
+    """A day older than 400 days is dropped by the next snapshot; the table stays small."""
+    build = builder(db, incidents, clock)
+    today = build.today()
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        for age in (401, 399):
+            await conn.execute(
+                "INSERT INTO chatops.daily_model_counts VALUES (%s, '*', '*', 5, now())",
+                (today - timedelta(days=age),),
+            )
+    assert await build.snapshot_counts() == 0
+    async with await psycopg.AsyncConnection.connect(database_url) as conn:
+        cur = await conn.execute("SELECT day FROM chatops.daily_model_counts ORDER BY day")
+        days = [row[0] for row in await cur.fetchall()]
+    assert days == [today - timedelta(days=399), today]
