@@ -72,9 +72,23 @@ async def run_daily_report(
     except PostError as exc:
         return JobResult(False, f"report built ({report.overall}) but not posted: {exc}")
     unknown = len(report.unknowns())
+    pruned = await _prune_job_runs(scheduler, firing)
     return JobResult(
-        True, f"posted: {report.overall}" + (f", {unknown} unknown" if unknown else "")
+        True, f"posted: {report.overall}" + (f", {unknown} unknown" if unknown else "") + pruned
     )
+
+
+async def _prune_job_runs(scheduler: Scheduler | None, firing: Firing) -> str:
+    """Forget firings older than KEEP_JOB_RUNS (once a day is enough)."""
+    if scheduler is None:
+        return ""
+    before = firing.scheduled_for - KEEP_JOB_RUNS
+    try:
+        removed = await scheduler.runs.prune(job_ids=scheduler.job_ids(), before=before)
+    except _DB_ERRORS as exc:
+        log.warning("daily report: old job runs not pruned (%s)", type(exc).__name__)
+        return ""
+    return f"; {removed} job runs older than {KEEP_JOB_RUNS.days} days pruned" if removed else ""
 
 
 def register(scheduler: Scheduler, services: DailyReportServices) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -243,3 +243,24 @@ async def test_register_all_schedules_the_enabled_jobs(db: Database) -> None:
     assert statuses["daily_report"].trigger == "cron 0 9 * * *"
     assert statuses["daily_report"].next_run_at is not None
     assert statuses["daily_report"].next_run_at.astimezone(ZoneInfo("Asia/Seoul")).hour == 9
+
+
+async def test_the_daily_report_prunes_job_runs_older_than_90_days(
+    db: Database, incidents: IncidentService, clock: FakeClock, local_slack: LocalSlack
+) -> None:
+    """After posting, firings older than 90 days are deleted; newer ones stay."""
+    reports = ReportBuilder(db, incidents=incidents, timezone="Asia/Seoul", clock=clock)
+    services = ReportServices(reports, Renderer(), slack_poster(local_slack))
+    scheduler = Scheduler(db, config=ScheduleConfig(), replica="r")
+    daily_report.register(scheduler, services)
+    now = clock()
+    for days in (100, 10):
+        at = now - timedelta(days=days)
+        await scheduler.runs.claim(job_id="daily_report", scheduled_for=at, replica="r", now=at)
+    result = await daily_report.run_daily_report(
+        services, scheduler, Firing("daily_report", now, "r", 0)
+    )
+    assert result.ok and result.detail.endswith("; 1 job runs older than 90 days pruned")
+    statuses = await scheduler.statuses()
+    assert statuses[0].last_run is not None
+    assert statuses[0].last_run.scheduled_for == now - timedelta(days=10)
