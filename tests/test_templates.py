@@ -18,6 +18,7 @@ from bot.sources.records import SourceResult
 from bot.sync.plan import SyncPlan
 from bot.sync.service import SyncReport, SyncRequest
 from bot.sync.validate import Violation
+from tests.scheduling.report_samples import template_samples
 
 LONG = "Ünïcödé ✓ 模型 — <!channel> & <https://evil|click> " * 200
 
@@ -175,6 +176,7 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
         },
     ],
     "home": [lambda: {"channel": "#ai-monitoring"}, lambda: {"channel": LONG}],
+    "daily_report": template_samples(),
 }
 
 

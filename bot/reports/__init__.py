@@ -1,0 +1,49 @@
+"""The daily report, built from stored data only (never a guessed number).
+
+``ReportBuilder.snapshot_counts`` records today's active models per source and provider in
+``chatops.daily_model_counts``; ``ReportBuilder.build`` returns a ``DailyReport`` whose
+sections each hold a value or say why they could not (``unknown``); ``present`` lays it out
+as text within Block Kit's limits for ``templates/daily_report.json.j2`` and the CLI.
+"""
+
+from bot.reports.builder import ReportBuilder
+from bot.reports.counts import DailyCountStore
+from bot.reports.model import (
+    DailyReport,
+    DataQuality,
+    FailingCheck,
+    Finding,
+    IncidentSummary,
+    KeyState,
+    KeyStates,
+    ModelCounts,
+    NextRun,
+    OpenIncident,
+    SourceSyncs,
+    SyncSummary,
+    Trend,
+)
+from bot.reports.sparkline import sparkline
+from bot.reports.view import ReportView, ViewSection, present
+
+__all__ = [
+    "DailyCountStore",
+    "DailyReport",
+    "DataQuality",
+    "FailingCheck",
+    "Finding",
+    "IncidentSummary",
+    "KeyState",
+    "KeyStates",
+    "ModelCounts",
+    "NextRun",
+    "OpenIncident",
+    "ReportBuilder",
+    "ReportView",
+    "SourceSyncs",
+    "SyncSummary",
+    "Trend",
+    "ViewSection",
+    "present",
+    "sparkline",
+]
