@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from bot.edge import REJECTION_REASONS
-from bot.probes.base import ProbeResult
+from bot.health.probes.base import ProbeResult
 
 OTHER = "other"
 

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import httpx
 
 from bot.errors import DependencyError
-from bot.probes.http import parse_retry_after, read_json, short
+from bot.http import parse_retry_after, read_json, short
 from bot.secrets import Secret
 
 SOURCE = "Vercel API"

@@ -18,7 +18,7 @@ import pytest
 from redis import Redis as SyncRedis
 
 from bot.db import Database
-from bot.local_slack.server import LocalSlack
+from local_slack.server import LocalSlack
 from tests.harness import BotUnderTest, start_bot_in_process
 
 BOT_TOKEN = "xoxb-test-" + "0" * 24

