@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.render import Surface
 from bot.runtime import Runtime
 from bot.work import Admission
 
@@ -24,7 +25,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         user = event["user"]
 
         async def publish() -> None:
-            message = runtime.renderer.render("home", channel=runtime.settings.channel)
+            message = runtime.renderer.render(
+                "home", surface=Surface.HOME, channel=runtime.settings.channel
+            )
             view = {"type": "home", "blocks": message.blocks}
             await client.views_publish(user_id=user, view=view)
 

@@ -1,7 +1,9 @@
-"""Every template renders valid Block Kit within Slack's limits, with hostile and long input."""
+"""Every template renders valid Block Kit within its surface's limits: ordinary, hostile and
+overflowing input, and what did not fit is said, never dropped silently."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -9,10 +11,11 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
+from bot.blockkit import FALLBACK_TEXT, MAX_BLOCKS, VIEW_TITLE, Surface
 from bot.health.check import HealthGroup, HealthReport
 from bot.health.probes.base import ProbeResult, ProbeState
 from bot.help import COMMAND_HELP, CommandHelp
-from bot.render import Renderer, UnfilteredValueError
+from bot.render import Message, Renderer, UnfilteredValueError
 from bot.sources.records import SourceResult
 from bot.sync.plan import SyncPlan
 from bot.sync.service import SyncReport, SyncRequest
@@ -175,33 +178,118 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
         },
     ],
     "home": [lambda: {"channel": "#ai-monitoring"}, lambda: {"channel": LONG}],
+    "not_authorized": [
+        lambda: {"what": "run /sync", "who_may": "configured operators"},
+        lambda: {"what": LONG, "who_may": "<!channel>"},
+    ],
 }
 
 
-def _check(blocks: list[dict[str, Any]], limit: int = 50) -> None:
-    assert validate_blocks(blocks, limit=limit) == []
-    for block in blocks:
+HUGE = LONG * 20  # about 1 MB: past every text limit Slack has
+
+
+def _many_sources(count: int) -> list[tuple[str, SourceResult]]:
+    return [(f"source-{i} " + LONG[:60], _source(i)) for i in range(count)]
+
+
+def _overflowing_sync_report() -> SyncReport:
+    report = _sync_report("refused", reason=HUGE)
+    report.sources = _many_sources(300)
+    assert report.plan is not None
+    report.plan.from_source.update({f"origin-{i} {LONG[:40]}": i for i in range(400)})
+    report.violations = [
+        Violation("aa_page", f"model-{i} {LONG[:80]}", "output_speed", "2230", "at most 1000")
+        for i in range(500)
+    ]
+    report.not_finished = [f"late-{i}" for i in range(100)]
+    return report
+
+
+def _overflowing_keys_report() -> HealthReport:
+    results = tuple(
+        ProbeResult(f"Provider {i} {LONG[:40]}", "keys", ProbeState.DOWN, 9.0, HUGE, "invalid",
+                    {"key": "…" + LONG[:300]})
+        for i in range(120)
+    )
+    group = HealthGroup("keys", "Provider keys", ProbeState.DOWN, results)
+    return HealthReport(ProbeState.DOWN, (group,), datetime.now(UTC), 10.0, "keys")
+
+
+# Inputs past every limit a template has, and what its message must then say it left out.
+OVERFLOW: dict[str, tuple[Callable[[], dict[str, Any]], tuple[str, ...]]] = {
+    "health_report": (
+        lambda: {"report": _report(ProbeState.UNKNOWN, HUGE, groups=6, per_group=60)},
+        ("more probes",),
+    ),
+    "keys_report": (lambda: {"report": _overflowing_keys_report()}, ("more providers",)),
+    "sync_progress": (
+        lambda: {"scope": HUGE, "dry_run": True, "user_id": "U0ALICE",
+                 "done": _many_sources(300), "pending": [LONG] * 50},
+        ("more sources",),
+    ),
+    "sync_report": (
+        lambda: {"report": _overflowing_sync_report(), "user_id": HUGE},
+        ("more sources", "more violations", "…"),
+    ),
+    "help": (
+        lambda: {"help": CommandHelp(command=HUGE, usage=HUGE, summary=HUGE,
+                                     arguments=((HUGE, HUGE),) * 200, who=HUGE,
+                                     examples=(HUGE,) * 50, available=False)},
+        ("more arguments",),
+    ),
+    "home": (lambda: {"channel": HUGE}, ("…",)),
+    "usage": (lambda: {"problem": HUGE, "usage": HUGE}, ("…",)),
+    "error": (lambda: {"message": HUGE, "error_id": "ab12cd34"}, ("…",)),
+    "busy": (lambda: {"command": HUGE, "stopping": False}, ("…",)),
+    "stopped": (lambda: {"command": HUGE, "started": True}, ("…",)),
+    "not_built": (lambda: {"command": HUGE}, ("…",)),
+    "not_authorized": (lambda: {"what": HUGE, "who_may": HUGE}, ("…",)),
+}
+
+
+def _check(message: Message, surface: Surface) -> None:
+    """Slack's block models accept every block, and the surface's limits hold."""
+    assert validate_blocks(message.blocks, limit=MAX_BLOCKS[surface]) == []
+    for block in message.blocks:
         parsed = Block.parse(block)
         assert parsed is not None
         parsed.validate_json()
+    assert message.text and len(message.text) <= FALLBACK_TEXT
+    assert len(message.title) <= VIEW_TITLE
 
 
-def test_every_template_has_samples() -> None:
-    """Each template under bot/templates/ is exercised by this file."""
-    assert set(Renderer().template_names()) == set(SAMPLES)
+def _cases(table: dict[str, Any]) -> list[tuple[str, Surface]]:
+    return [(name, surface) for name in table for surface in sorted(Renderer.surfaces(name))]
+
+
+def test_every_template_has_samples_and_an_overflow_case() -> None:
+    """Each template under bot/templates/ has ordinary samples and an overflowing case."""
+    names = set(Renderer().template_names())
+    assert names == set(SAMPLES)
+    assert names == set(OVERFLOW)
 
 
 @pytest.mark.parametrize(
-    ("name", "make"), [(name, make) for name, makes in SAMPLES.items() for make in makes]
+    ("name", "surface", "make"),
+    [(n, s, make) for n, s in _cases(SAMPLES) for make in SAMPLES[n]],
 )
 def test_template_renders_within_block_kit_limits(
-    name: str, make: Callable[[], dict[str, Any]]
+    name: str, surface: Surface, make: Callable[[], dict[str, Any]]
 ) -> None:
     """The rendered message parses with slack_sdk's block models and breaks no limit."""
-    message = Renderer().render(name, **make())
-    assert message.text
-    assert len(message.text) <= 40_000
-    _check(message.blocks, limit=100 if name == "home" else 50)
+    _check(Renderer().render(name, surface=surface, **make()), surface)
+
+
+@pytest.mark.parametrize(("name", "surface"), _cases(OVERFLOW))
+def test_overflowing_input_fits_and_says_what_was_left_out(name: str, surface: Surface) -> None:
+    """Input past every limit still renders within the surface's limits, and says what it cut."""
+    make, said = OVERFLOW[name]
+    message = Renderer().render(name, surface=surface, **make())
+    _check(message, surface)
+    shown = json.dumps(message.blocks, ensure_ascii=False)
+    for words in said:
+        assert words in shown, (name, words)
+    assert "<!channel>" not in shown and "<https://evil|click>" not in shown
 
 
 def test_user_text_cannot_mention_or_link() -> None:
@@ -219,3 +307,9 @@ def test_printing_a_value_without_a_filter_fails(tmp_path: Any) -> None:
     (tmp_path / "bad.json.j2").write_text('{"text": "{{ who }}", "blocks": []}')
     with pytest.raises(UnfilteredValueError):
         Renderer(tmp_path).render("bad", who="<!channel>")
+
+
+def test_a_template_is_rendered_only_for_its_surfaces() -> None:
+    """Asking for a surface a template is not meant for is an error, not a wrong message."""
+    with pytest.raises(ValueError, match="not shown on a modal"):
+        Renderer().render("usage", surface=Surface.MODAL, problem="", usage="u")
