@@ -46,8 +46,9 @@ class AuditEntry:
 class AuditLog:
     """Writes decisions to ``chatops.audit`` in the background; ``flush`` waits for them."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, write_timeout_s: float = WRITE_TIMEOUT_S) -> None:
         self._db = db
+        self._timeout_s = write_timeout_s
         self._pending: set[asyncio.Task[None]] = set()
 
     def record(self, entry: AuditEntry) -> None:
@@ -61,7 +62,7 @@ class AuditLog:
 
     async def _write(self, entry: AuditEntry) -> None:
         try:
-            async with self._db.connection(WRITE_TIMEOUT_S) as conn:
+            async with self._db.connection(self._timeout_s) as conn:
                 await conn.execute(
                     "INSERT INTO chatops.audit (user_id, team_id, what, allowed, why)"
                     " VALUES (%s, %s, %s, %s, %s)",

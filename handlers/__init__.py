@@ -13,7 +13,7 @@ import logging
 from slack_bolt.async_app import AsyncApp
 
 from bot.runtime import Runtime
-from handlers import actions, commands, errors, events, guards, views
+from handlers import actions, commands, errors, events, middleware, views
 
 
 def build_bolt_app(runtime: Runtime) -> AsyncApp:
@@ -35,8 +35,8 @@ def build_bolt_app(runtime: Runtime) -> AsyncApp:
 
 def register(app: AsyncApp, runtime: Runtime) -> set[str]:
     """Register every listener on the app; returns the slash commands registered."""
-    guards.register(app, runtime)
     registered = commands.register(app, runtime)
+    middleware.register(app, runtime, registered)
     actions.register(app, runtime)
     views.register(app, runtime)
     events.register(app, runtime)

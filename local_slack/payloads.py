@@ -124,6 +124,39 @@ def block_actions_payload(
     }
 
 
+def view_submission_payload(
+    callback_id: str,
+    *,
+    user_id: str,
+    values: dict[str, Any] | None = None,
+    private_metadata: str = "",
+    team_id: str = TEAM_ID,
+) -> dict[str, Any]:
+    """The ``payload`` of a view_submission: a modal with ``callback_id`` submitted."""
+    view_id = "V" + uuid.uuid4().hex[:10].upper()
+    return {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "user": {"id": user_id, "username": _username(user_id), "team_id": team_id},
+        "api_app_id": APP_ID,
+        "trigger_id": new_trigger_id(),
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "view": {
+            "id": view_id,
+            "team_id": team_id,
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "blocks": [],
+            "state": {"values": values or {}},
+            "hash": uuid.uuid4().hex[:12],
+            "app_id": APP_ID,
+        },
+        "response_urls": [],
+    }
+
+
 def interactivity_body(payload: dict[str, Any]) -> str:
     """The raw form body of an interactivity request: ``payload=<url-quoted JSON>``."""
     return "payload=" + quote(json.dumps(payload))

@@ -14,6 +14,7 @@ from local_slack.payloads import (
     interactivity_body,
     signed_headers,
     slash_command_form,
+    view_submission_payload,
 )
 
 
@@ -81,5 +82,13 @@ class SlackRequestSender:
             user_id=user_id,
             response_url=response_url,
         )
+        body = interactivity_body(payload)
+        return await self.post_raw(body, signed_headers(self._secret, body))
+
+    async def submit_view(
+        self, callback_id: str, *, user_id: str, values: dict[str, Any] | None = None
+    ) -> SentResponse:
+        """Send a signed view_submission of a modal with ``callback_id``."""
+        payload = view_submission_payload(callback_id, user_id=user_id, values=values)
         body = interactivity_body(payload)
         return await self.post_raw(body, signed_headers(self._secret, body))

@@ -1,19 +1,15 @@
-"""/health: ack, parse, run the check, render, respond."""
+"""/health: run the check (shared with anyone asking at the same time), render, respond."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot.errors import HelpRequested, UsageError
 from bot.health.check import HealthReport, parse_health_args
 from bot.render import Message
 from bot.runtime import Runtime
-from handlers.common import ack_help, ack_usage, respond_message
+from handlers.common import Invocation, respond_message, slash_command
 from handlers.errors import submit_and_ack
+from handlers.ids import Command
 
 
 class RenderedOnce:
@@ -38,23 +34,16 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
     """Register the /health command."""
     rendered = RenderedOnce(runtime)
 
-    @app.command("/health")
-    async def health_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
-        runtime.metrics.commands.labels("/health").inc()
-        try:
-            component = parse_health_args(command.get("text", ""), runtime.health.components)
-        except HelpRequested as asked:
-            await ack_help(ack, runtime.renderer, asked.command)
-            return
-        except UsageError as error:
-            await ack_usage(ack, runtime.renderer, error)
-            return
+    def parse(text: str) -> str | None:
+        return parse_health_args(text, runtime.health.components)
 
+    @slash_command(app, runtime, Command.HEALTH, parse)
+    async def health(call: Invocation[str | None]) -> None:
         async def work() -> None:
-            report = await runtime.health.run(component)
-            message = rendered.message(component, report)
-            await respond_message(runtime, respond, message, visible=True)
+            report = await runtime.health.run(call.args)
+            message = rendered.message(call.args, report)
+            await respond_message(runtime, call.respond, message, visible=True)
 
-        await submit_and_ack(ack, runtime, respond, "/health", work)
+        await submit_and_ack(call.ack, runtime, call.respond, call.name, work)
 
-    return {"/health"}
+    return {Command.HEALTH}

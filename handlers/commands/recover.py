@@ -1,29 +1,30 @@
-"""Commands in the manifest whose capability is not built yet: they say so and do nothing."""
+"""/recover: in the manifest, not built yet (the recovery domain is ``bot.recovery``): it says
+so and does nothing. Operators only, like the real one (the pipeline checks)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.ack.async_ack import AsyncAck
 
+from bot.errors import HelpRequested
 from bot.help import wants_help
 from bot.runtime import Runtime
-from handlers.common import ack_help
+from handlers.common import Invocation, slash_command
+from handlers.ids import Command
 
-NOT_BUILT = ("/recover",)
+
+def parse_recover_args(text: str) -> str:
+    """Anything is taken (nothing runs); ``help`` shows the planned command's help."""
+    if wants_help(text):
+        raise HelpRequested(Command.RECOVER)
+    return text
 
 
 def register(app: AsyncApp, runtime: Runtime) -> set[str]:
-    """Answer each not-yet-built command honestly (ephemeral, nothing done)."""
+    """Answer /recover honestly (ephemeral, nothing done)."""
 
-    async def not_built(ack: AsyncAck, command: dict[str, Any]) -> None:
-        if wants_help(str(command.get("text", ""))) and command.get("command") in NOT_BUILT:
-            await ack_help(ack, runtime.renderer, str(command["command"]))
-            return
-        message = runtime.renderer.render("not_built", command=command.get("command", "?"))
-        await ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
+    @slash_command(app, runtime, Command.RECOVER, parse_recover_args)
+    async def recover(call: Invocation[str]) -> None:
+        message = runtime.renderer.render("not_built", command=call.name.value)
+        await call.ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
-    for name in NOT_BUILT:
-        app.command(name)(not_built)
-    return set(NOT_BUILT)
+    return {Command.RECOVER}

@@ -57,7 +57,7 @@ async def test_a_command_from_another_workspace_is_refused(
     assert [c.method for c in local_slack.calls if c.method != "auth.test"] == []
     _, metrics = await bot.get("/metrics")
     assert 'aisi_edge_rejections_total{reason="foreign_workspace"} 1.0' in metrics
-    assert 'aisi_commands_total{command="/health"}' not in metrics
+    assert 'aisi_commands_total{command="/health"} 0.0' in metrics  # not counted
 
 
 async def test_an_event_for_another_installation_is_ignored(
