@@ -29,7 +29,7 @@ from bot.runtime import Runtime
 from bot.secrets import Redactor
 from bot.settings import Settings, load_settings
 from bot.sources.records import SourceResult
-from bot.sync.service import ALL_SCOPES, SyncReport, SyncRequest
+from bot.sync.request import ALL_SCOPES, SyncReport, SyncRequest
 from bot.text_render import message_to_text
 from bot.wiring import ALL_STORES, build_runtime
 

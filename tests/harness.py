@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.runtime import Runtime
-from bot.settings import LEGACY_AA_ENV, SECRET_ENV, load_settings
+from bot.settings import LEGACY_AA_ENV, SECRET_ENV, URL_DEFAULTS, load_settings
 from bot.wiring import running_bot
 from local_slack.sender import SlackRequestSender
 
@@ -126,9 +126,11 @@ async def _wait_for_port(seen: asyncio.Queue[str]) -> int:
 
 
 def clean_env(env: Mapping[str, str]) -> dict[str, str]:
-    """This process's environment without any Slack, store or provider secret, plus ``env``."""
+    """This process's environment without any Slack, store or provider secret, every base URL
+    on loopback (a closed port), plus ``env``."""
     dropped = ("SLACK_", "DATABASE_", "REDIS_", LEGACY_AA_ENV, *SECRET_ENV)
-    return {**{k: v for k, v in os.environ.items() if not k.startswith(dropped)}, **env}
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
+    return {**kept, **dict.fromkeys(URL_DEFAULTS, "http://127.0.0.1:9"), **env}
 
 
 async def run_cli(

@@ -112,6 +112,11 @@ class HealthCheck:
         self._in_flight: dict[str | None, asyncio.Task[HealthReport]] = {}
 
     @property
+    def probes(self) -> tuple[NamedProbe, ...]:
+        """The probes this check runs, in report order."""
+        return tuple(self._probes)
+
+    @property
     def components(self) -> list[str]:
         """The component words that have at least one probe."""
         return self._components

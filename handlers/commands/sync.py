@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.render import Message
 from bot.runtime import Runtime
 from bot.sources.records import SourceResult
-from bot.sync.service import SyncReport, SyncRequest, parse_sync_args
+from bot.sync.request import SyncReport, SyncRequest, parse_sync_args
 from handlers.common import Invocation, respond_message, slash_command
 from handlers.errors import STOPPED_NOTICE_S, submit_and_ack
 from handlers.ids import Command

@@ -127,7 +127,7 @@ def notifier() -> RecordingNotifier:
 def sync_service(
     db: Database, redis: Redis, http: httpx.AsyncClient, upstreams: SyncUpstreams, **kw: Any
 ) -> SyncService:
-    """The sync's priority chain (as ``bot/sync_wiring.py`` builds it) over the stand-ins."""
+    """The sync's priority chain (as ``bot/sync/wiring.py`` builds it) over the stand-ins."""
     urls = env_for(upstreams)
     timeout = 5.0
 
