@@ -11,6 +11,7 @@ import socket
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -61,7 +62,13 @@ def closed_port() -> int:
 
 
 def other_redis_url(redis_url: str) -> str:
-    """Another Redis database number of ours: TEST_REDIS_DB + 1."""
+    """Another Redis database number of ours: TEST_REDIS_DB + 1 (on an embedded Redis, whose
+    unix:// URL names its database in the query, the next one after it)."""
+    parts = urlsplit(redis_url)
+    if parts.scheme == "unix":
+        query = dict(parse_qsl(parts.query))
+        query["db"] = str(int(query.get("db", "0")) + 1)
+        return f"unix://{parts.path}?{urlencode(query)}"
     base, _, number = redis_url.rpartition("/")
     own = int(number) if number.isdigit() else int(os.environ.get("TEST_REDIS_DB", "13"))
     return f"{base}/{own + 1}"
