@@ -45,9 +45,9 @@ from aiohttp import web
 from sustained import BUSY_MARK, WrkResult, ensure_wrk, run_wrk, write_script
 
 from bot.config_files import load_config_files
-from bot.local_slack.payloads import signed_headers, slash_command_form
-from bot.local_slack.server import LocalSlack, RecordedCall
 from bot.settings import SECRET_ENV, URL_DEFAULTS, load_settings
+from local_slack.payloads import signed_headers, slash_command_form
+from local_slack.server import LocalSlack, RecordedCall
 
 Sample = tuple[float, str | None, bool]  # (ms from send to response, error or None, busy)
 

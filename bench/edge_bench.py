@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ack_latency import BARE_SECRET_ENV, Server, bot_env, clean_env, serve_bare
 
-from bot.local_slack.server import LocalSlack
+from local_slack.server import LocalSlack
 from tests.hostile import HostileRequest, hostile_requests, send
 
 SCRIPT = Path(__file__).resolve()

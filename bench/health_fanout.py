@@ -34,12 +34,13 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # tests/ is not installed; the stand-in server lives there
     sys.path.insert(0, str(REPO))
 
-from bot.health import HealthReport  # noqa: E402
-from bot.probes.base import ProbeResult  # noqa: E402
-from bot.probes.keys import KEY_CHECKS  # noqa: E402
+from bot.health.check import HealthReport  # noqa: E402
+from bot.health.probes.base import ProbeResult  # noqa: E402
+from bot.providers import PROVIDER  # noqa: E402
 from bot.result_cache import KEY_PREFIX  # noqa: E402
-from bot.runtime import Runtime, start_runtime  # noqa: E402
+from bot.runtime import Runtime  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
+from bot.wiring import build_runtime  # noqa: E402
 from tests.upstreams import (  # noqa: E402
     APP_HEALTH,
     APP_MODELS,
@@ -61,7 +62,7 @@ MIGRATE_WAIT_S = 30.0
 SLOW_STATUS_PAGES = ("OpenAI", "Anthropic", "Vercel")
 # (group, probe name, stand-in path) of the ten slow HTTP probes; names repeat across groups.
 SLOW: tuple[tuple[str, str, str], ...] = (
-    *(("keys", KEY_CHECKS[p].display_name, path) for p, path in KEY_PATHS.items()),
+    *(("keys", PROVIDER[p].display_name, path) for p, path in KEY_PATHS.items()),
     ("app", "App health", APP_HEALTH),
     ("app", "App models", APP_MODELS),
     *(("vendors", name, STATUS_PATHS[name]) for name in SLOW_STATUS_PAGES),
@@ -162,7 +163,7 @@ async def run(rounds: int) -> int:
         try:
             await up.start()
             all_ok(up)  # SlowStandIns adds the delay to the ten slow paths
-            runtime = await start_runtime(load_settings(bench_env(up, Path(tmp))))
+            runtime = await build_runtime(load_settings(bench_env(up, Path(tmp))))
             await asyncio.wait_for(runtime.migrated.wait(), MIGRATE_WAIT_S)
             return await scenarios(runtime, up, rounds)
         finally:

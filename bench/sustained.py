@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from bot.local_slack.payloads import signed_headers, slash_command_form
+from local_slack.payloads import signed_headers, slash_command_form
 
 BODIES = 64  # distinct pre-signed requests (each its own response_url key)
 BUSY_MARK = "not started"  # in the ack of a request the bot refused (templates/busy.json.j2)

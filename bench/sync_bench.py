@@ -43,7 +43,7 @@ import bot.sync.service as service_mod  # noqa: E402
 import bot.sync.store as store_mod  # noqa: E402
 from bot.cache import build_redis  # noqa: E402
 from bot.db import Database  # noqa: E402
-from bot.serve import freeze_startup_objects  # noqa: E402
+from bot.lifecycle import freeze_startup_objects  # noqa: E402
 from bot.sources.aa_page import (  # noqa: E402
     LEADERBOARD_PATH,
     fetch_aa_page,

@@ -22,15 +22,16 @@ from psycopg_pool import PoolTimeout
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.errors import ConfigError
-from bot.health import GROUP_TITLES
-from bot.local_slack.text import message_to_text
+from bot.health.check import GROUP_TITLES
+from bot.health.probes.base import ProbeState
 from bot.logs import setup_logging
-from bot.probes.base import ProbeState
-from bot.runtime import ALL_STORES, Runtime, start_runtime
+from bot.runtime import Runtime
 from bot.secrets import Redactor
 from bot.settings import Settings, load_settings
 from bot.sources.records import SourceResult
-from bot.sync.service import ALL_SCOPES, SyncReport, SyncRequest
+from bot.sync.request import ALL_SCOPES, SyncReport, SyncRequest
+from bot.text_render import message_to_text
+from bot.wiring import ALL_STORES, build_runtime
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 NOT_BUILT = ("recover", "report", "jobs")
@@ -189,11 +190,15 @@ def _stores_for(args: argparse.Namespace) -> frozenset[str]:
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "serve":
+        if settings.slack_mode == "local":
+            from bot.local_mode import run_local_mode
+
+            return await run_local_mode(settings)
         from bot.serve import serve
 
         return await serve(settings)
     stores = _stores_for(args)
-    runtime = await start_runtime(settings, migrate=False, stores=stores)
+    runtime = await build_runtime(settings, migrate=False, stores=stores)
     try:
         if args.command == "health":
             if "db" in stores:

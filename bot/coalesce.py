@@ -43,6 +43,7 @@ class _Slot:
     not_before: float = 0.0
     retries: int = 0
     task: asyncio.Task[None] | None = None
+    sending: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,24 @@ class Coalescer(Generic[K, P]):
         if slot.task is None:
             slot.task = asyncio.get_running_loop().create_task(self._drain(key, slot))
 
+    async def send_now(self, key: K, payload: P) -> None:
+        """Send ``payload`` as the key's latest at once (a final state): it supersedes a
+        pending payload and does not wait for the interval, only for a send in progress.
+        Raises what the send function raises."""
+        slot = self._slots.setdefault(key, _Slot())
+        if slot.pending is not _NOTHING:
+            slot.pending = _NOTHING
+            self._replaced += 1
+        task = slot.task
+        if task is not None:
+            if not slot.sending:
+                task.cancel()  # waiting out the interval: nothing of it is left to send
+            await asyncio.wait({task})  # a send in progress lands first (never cancelled here)
+        self._submitted += 1
+        await self._send(key, payload)
+        self._sent += 1
+        slot.not_before = self._clock() + self._interval_s
+
     async def flush(self, timeout_s: float | None = None) -> None:
         """Wait until every queued payload has been sent (or dropped)."""
         async with asyncio.timeout(timeout_s):
@@ -135,7 +154,11 @@ class Coalescer(Generic[K, P]):
                 payload = slot.pending
                 slot.pending = _NOTHING
                 slot.not_before = self._clock() + self._interval_s
-                await self._send_one(key, slot, payload)
+                slot.sending = True
+                try:
+                    await self._send_one(key, slot, payload)
+                finally:
+                    slot.sending = False
         finally:
             slot.task = None
             self._prune()

@@ -113,3 +113,7 @@ class EmbeddedRedis:
             self._server._cleanup()
             self._server = None
             log.info("embedded Redis stopped")
+
+
+# Either embedded server, as the runtime keeps them to stop on exit.
+EmbeddedServer = EmbeddedPostgres | EmbeddedRedis

@@ -43,9 +43,15 @@ class HelpRequested(BotError):
 
 
 class NotAuthorizedError(BotError):
-    """The verified user may not run this command."""
+    """The verified user may not do this: ``what`` ("run /sync", "resolve an alert") is
+    allowed to ``who_may`` only. Its text is the one wording of a refusal."""
 
     user_message = "You are not allowed to do that."
+
+    def __init__(self, what: str = "do that", who_may: str = "configured operators") -> None:
+        self.what = what
+        self.who_may = who_may
+        super().__init__(f"Only {who_may} may {what} (auth.operators).")
 
 
 class DependencyError(BotError):

@@ -10,23 +10,22 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sys
-import time
 from dataclasses import replace
 from typing import Any, TextIO
 
 import aiohttp
 
-from bot.app import build_bolt_app, build_web_app, connect_slack, start_site
-from bot.local_slack.recording import RecordedCall
-from bot.local_slack.sender import SlackRequestSender
-from bot.local_slack.server import LocalSlack
-from bot.local_slack.text import message_to_text
+from bot.lifecycle import freeze_startup_objects, stop_on_signals, until_stopped
 from bot.operators import is_group_id
-from bot.runtime import Runtime, start_runtime
+from bot.runtime import Runtime
 from bot.secrets import Secret
-from bot.serve import finish_work, freeze_startup_objects, stop_on_signals, until_stopped
 from bot.settings import Settings
 from bot.stdin_lines import StdinLines
+from bot.text_render import message_to_text
+from bot.wiring import RunningBot, running_bot
+from local_slack.recording import RecordedCall
+from local_slack.sender import SlackRequestSender
+from local_slack.server import LocalSlack
 
 LOCAL_USER = "U0LOCALUSER"
 LOCAL_CHANNEL = "C0LOCALOPS"
@@ -146,46 +145,50 @@ async def run_local_mode(
             " (the first start takes a few seconds)…"
         )
     try:
-        runtime = await start_runtime(local)  # a signal meanwhile is handled once it is up
-    except BaseException:
-        await slack.stop()
-        raise
-    runner = None
-    try:
-        migrated = asyncio.ensure_future(asyncio.wait_for(runtime.migrated.wait(), timeout=30))
-        try:
-            if not await until_stopped(stop, migrated):
-                return 0
-        except TimeoutError:
-            terminal.say("The database is not reachable yet; /health will say so. Carrying on.")
-        bolt = build_bolt_app(runtime, await connect_slack(runtime))
-        runner, port = await start_site(build_web_app(runtime, bolt), "127.0.0.1", 0)
-        freeze_startup_objects()
-        terminal.say(
-            "aisi-bot local mode — no Slack credentials found, so Slack is simulated on this"
-            f" machine.\nBot at http://127.0.0.1:{port} (/healthz, /readyz, /metrics). {HELP}"
-        )
-        lines = StdinLines(stdin)
-        try:
-            async with aiohttp.ClientSession() as session:
-                sender = SlackRequestSender(
-                    session, f"http://127.0.0.1:{port}/slack/events", signing_secret
-                )
-                repl = asyncio.ensure_future(
-                    _repl(lines, terminal, runtime, sender, slack, wait_s=WAIT_S)
-                )
-                if not await until_stopped(stop, repl):
-                    terminal.say("\nStopping (signal received)…")
-        finally:
-            lines.close()
+        # A signal while starting is handled once the bot is up.
+        async with running_bot(local, host="127.0.0.1", port=0) as running:
+            await _session(running, stop, stdin, terminal, slack, signing_secret)
     finally:
-        deadline = time.monotonic() + settings.shutdown_grace_s
-        if runner is not None:
-            await runner.cleanup()
-        await finish_work(runtime, deadline)
-        await runtime.close()
         await slack.stop()
     return 0
+
+
+async def _session(
+    running: RunningBot,
+    stop: asyncio.Event,
+    stdin: TextIO,
+    terminal: Terminal,
+    slack: LocalSlack,
+    signing_secret: str,
+) -> None:
+    """Wait for the schema, then the prompt until quit or a signal."""
+    runtime = running.runtime
+    migrated = asyncio.ensure_future(asyncio.wait_for(runtime.migrated.wait(), timeout=30))
+    try:
+        if not await until_stopped(stop, migrated):
+            return
+    except TimeoutError:
+        terminal.say("The database is not reachable yet; /health will say so. Carrying on.")
+    freeze_startup_objects()
+    port = running.port
+    terminal.say(
+        "aisi-bot local mode — no Slack credentials found, so Slack is simulated on this"
+        f" machine.\nBot at http://127.0.0.1:{port} (/healthz, /readyz, /metrics). {HELP}"
+    )
+    lines = StdinLines(stdin)
+    try:
+        async with aiohttp.ClientSession() as session:
+            sender = SlackRequestSender(
+                session, f"http://127.0.0.1:{port}/slack/events", signing_secret
+            )
+            repl = asyncio.ensure_future(
+                _repl(lines, terminal, runtime, sender, slack, wait_s=WAIT_S)
+            )
+            if not await until_stopped(stop, repl):
+                terminal.say("\nStopping (signal received)…")
+                running.begin_shutdown()
+    finally:
+        lines.close()
 
 
 async def _repl(

@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from bot.edge import REJECTION_REASONS
-from bot.probes.base import ProbeResult
+from bot.health.probes.base import ProbeResult
 
 OTHER = "other"
 
@@ -31,8 +31,18 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # Counted once per request by the handler pipeline; labels from closed sets of ids.
         self.commands = Counter(
             "aisi_commands_total", "Slash commands received", ["command"], registry=self.registry
+        )
+        self.actions = Counter(
+            "aisi_actions_total", "Button presses received", ["action"], registry=self.registry
+        )
+        self.views = Counter(
+            "aisi_views_total", "Dialog submissions received", ["view"], registry=self.registry
+        )
+        self.events = Counter(
+            "aisi_events_total", "Events API events received", ["event"], registry=self.registry
         )
         self.errors = Counter(
             "aisi_errors_total",

@@ -96,15 +96,22 @@ class Operators:
 
     async def allows(self, user_id: str) -> bool:
         """True when ``user_id`` is listed, or a member of a listed group (last known copy)."""
+        return await self.why_allowed(user_id) is not None
+
+    async def why_allowed(self, user_id: str) -> str | None:
+        """Why ``user_id`` is an operator (listed, or which group), or None when not."""
         if user_id in self._users:
-            return True
+            return "listed in auth.operators"
         self._refresh_if_stale()
-        return any(user_id in members for members in self._members.values())
+        for group, members in self._members.items():
+            if user_id in members:
+                return f"member of user group {group} (auth.operators)"
+        return None
 
     async def require(self, user_id: str, action: str) -> None:
         """Raise NotAuthorizedError unless ``user_id`` may ``action``."""
         if not await self.allows(user_id):
-            raise NotAuthorizedError(f"Only configured operators may {action} (auth.operators).")
+            raise NotAuthorizedError(action)
 
     async def refreshed(self) -> None:
         """Wait for a background refresh in progress, if any, to finish."""

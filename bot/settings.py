@@ -44,6 +44,8 @@ SECRET_ENV = (
 )
 LEGACY_AA_ENV = "artificialanalysis_API_TOKEN"
 
+# The one table of external base URLs and their defaults. Each is also settable by the
+# environment variable of the same name or under [urls] in a settings file.
 URL_DEFAULTS: dict[str, str] = {
     "SLACK_API_URL": "https://slack.com/api/",
     "APP_BASE_URL": "https://ai-server-information.vercel.app",
@@ -56,12 +58,18 @@ URL_DEFAULTS: dict[str, str] = {
         "https://raw.githubusercontent.com/ksy2728/AI-GO/master/public/data/aa-models.json"
     ),
     "VERCEL_API_URL": "https://api.vercel.com",
+    "PAGERDUTY_EVENTS_URL": "https://events.pagerduty.com/v2/enqueue",
 }
 
 
+# The status page formats the vendors probe reads (bot.health.probes.vendors).
+STATUS_PAGE_KINDS = ("statuspage", "neon", "google_cloud")
+
+
 @dataclass(frozen=True)
-class StatusPageConfig:
-    """One vendor status page: its API URL, its format and the page people open."""
+class StatusPage:
+    """One vendor status page (``[[status_pages]]``): its machine-readable ``url`` and
+    format, the ``page_url`` people open, and how to reach the vendor's support."""
 
     name: str
     kind: str
@@ -104,7 +112,7 @@ class Settings:
     work_queue_length: int = 64
     shutdown_grace_s: float = 20.0
     cache_key_prefixes: tuple[str, ...] = ()
-    status_pages: tuple[StatusPageConfig, ...] = ()
+    status_pages: tuple[StatusPage, ...] = ()
     local_mode_forced: bool = False
 
     def secret(self, name: str) -> Secret | None:
@@ -144,7 +152,8 @@ def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     return value
 
 
-def _status_pages(data: Mapping[str, Any]) -> tuple[StatusPageConfig, ...]:
+def parse_status_pages(data: Mapping[str, Any]) -> tuple[StatusPage, ...]:
+    """The ``[[status_pages]]`` table of merged settings files, validated."""
     raw = data.get("status_pages", [])
     if not isinstance(raw, list):
         raise ConfigError("status_pages", "must be an array of tables")
@@ -153,12 +162,12 @@ def _status_pages(data: Mapping[str, Any]) -> tuple[StatusPageConfig, ...]:
         key = f"status_pages[{index}]"
         if not isinstance(item, Mapping):
             raise ConfigError(key, "must be a table")
-        kind = as_choice(f"{key}.kind", item.get("kind"), ("statuspage", "neon", "google_cloud"))
+        kind = as_choice(f"{key}.kind", item.get("kind"), STATUS_PAGE_KINDS)
         name = item.get("name")
         if not isinstance(name, str) or not name:
             raise ConfigError(f"{key}.name", "must be a non-empty string")
         pages.append(
-            StatusPageConfig(
+            StatusPage(
                 name=name,
                 kind=kind,
                 url=as_url(f"{key}.url", item.get("url")),
@@ -270,7 +279,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "work.shutdown_grace_seconds", work.get("shutdown_grace_seconds", 20), 0, 600
         ),
         cache_key_prefixes=as_str_list("cache.app_key_prefixes", cache.get("app_key_prefixes", [])),
-        status_pages=_status_pages(data),
+        status_pages=parse_status_pages(data),
         local_mode_forced=as_bool("AISI_LOCAL_MODE", env.get("AISI_LOCAL_MODE", "false")),
     )
     recorder.check(files)

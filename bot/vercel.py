@@ -20,7 +20,7 @@ from urllib.parse import quote
 import httpx
 
 from bot.errors import DependencyError
-from bot.probes.http import parse_retry_after, read_json, short
+from bot.http import parse_retry_after, read_json, short
 from bot.secrets import Secret
 
 SOURCE = "Vercel API"
@@ -75,8 +75,8 @@ class _Requester:
         *,
         timeout_s: float,
         max_retry_after_s: float,
-        max_attempts: int,
         sleep: Sleep,
+        max_attempts: int = 3,
     ) -> None:
         self._client = client
         self._timeout_s = timeout_s
@@ -142,7 +142,6 @@ class VercelDeployments:
             client,
             timeout_s=timeout_s,
             max_retry_after_s=max_retry_after_s,
-            max_attempts=3,
             sleep=sleep,
         )
 
@@ -249,7 +248,6 @@ class DeployHook:
             client,
             timeout_s=timeout_s,
             max_retry_after_s=max_retry_after_s,
-            max_attempts=3,
             sleep=sleep,
         )
 

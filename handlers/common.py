@@ -1,16 +1,64 @@
-"""Small helpers shared by listeners: replying with a rendered message or a usage text."""
+"""What every listener shares: a slash command's parse-help-usage step and the replies."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.errors import UsageError
+from bot.errors import HelpRequested, UsageError
 from bot.help import COMMAND_HELP
 from bot.render import Message, Renderer
 from bot.runtime import Runtime
+from handlers.ids import Command
+
+A = TypeVar("A")
+
+
+@dataclass(frozen=True)
+class Invocation(Generic[A]):
+    """A slash command that passed the pipeline (workspace, authorisation) and parsed."""
+
+    name: Command
+    args: A
+    ack: AsyncAck
+    respond: AsyncRespond
+    client: AsyncWebClient
+    user_id: str
+    channel_id: str
+
+
+def slash_command(
+    app: AsyncApp, runtime: Runtime, name: Command, parse: Callable[[str], A]
+) -> Callable[[Callable[[Invocation[A]], Awaitable[None]]], None]:
+    """Register ``/name``: ``help`` and bad arguments are answered here (ephemeral, nothing
+    runs); the decorated function gets the parsed arguments."""
+
+    def register(run: Callable[[Invocation[A]], Awaitable[None]]) -> None:
+        async def listener(
+            ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        ) -> None:
+            try:
+                args = parse(str(command.get("text", "")))
+            except HelpRequested as asked:
+                await ack_help(ack, runtime.renderer, asked.command)
+                return
+            except UsageError as error:
+                await ack_usage(ack, runtime.renderer, error)
+                return
+            user, channel = str(command.get("user_id", "")), str(command.get("channel_id", ""))
+            await run(Invocation(name, args, ack, respond, client, user, channel))
+
+        app.command(name.value)(listener)
+
+    return register
 
 
 async def ack_help(ack: AsyncAck, renderer: Renderer, command: str) -> None:
@@ -26,7 +74,12 @@ async def ack_usage(ack: AsyncAck, renderer: Renderer, error: UsageError) -> Non
 
 
 async def respond_message(
-    runtime: Runtime, respond: AsyncRespond, message: Message, *, visible: bool
+    runtime: Runtime,
+    respond: AsyncRespond,
+    message: Message,
+    *,
+    visible: bool,
+    replace_original: bool | None = None,
 ) -> WebhookResponse:
     """Send a rendered message through the response_url (in channel or ephemeral).
 
@@ -36,10 +89,11 @@ async def respond_message(
     if respond.response_url is None:
         raise ValueError("this request has no response_url to reply to")
     client = AsyncWebhookClient(url=respond.response_url, session=runtime.replies)
-    return await client.send_dict(
-        {
-            "text": message.text,
-            "blocks": message.blocks,
-            "response_type": "in_channel" if visible else "ephemeral",
-        }
-    )
+    body: dict[str, Any] = {
+        "text": message.text,
+        "blocks": message.blocks,
+        "response_type": "in_channel" if visible else "ephemeral",
+    }
+    if replace_original is not None:
+        body["replace_original"] = replace_original
+    return await client.send_dict(body)

@@ -1,5 +1,9 @@
 """The one error mapping: domain errors become a short message; others get an error id.
 
+A refusal (``NotAuthorizedError``, raised by the authorisation step of the pipeline) is
+worded by the ``not_authorized`` template: in the ack of a command, as an ephemeral reply to
+a button press, as the dialog's new content for a submission.
+
 Failures reach it two ways: Bolt's global error handler (before a listener acked), and
 ``submit_and_ack`` around every listener's background part, which runs on the runtime's
 bounded executor, never in Bolt's listener task (so a failure there cannot make Bolt drop
@@ -9,6 +13,7 @@ a fast ack, and a flood of commands cannot flood the event loop).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -17,9 +22,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.response import BoltResponse
 
-from bot.errors import BotError
+from bot.errors import BotError, NotAuthorizedError
 from bot.metrics import closed_label
+from bot.render import Surface
 from bot.runtime import Runtime
 from bot.work import Admission
 from handlers.common import respond_message
@@ -111,6 +118,42 @@ PAYLOAD_TYPES = frozenset(
 )
 
 
+def refuse(
+    runtime: Runtime,
+    body: dict[str, Any],
+    respond: AsyncRespond | None,
+    refusal: NotAuthorizedError,
+) -> BoltResponse:
+    """The answer to a request the person may not make (nothing of it ran)."""
+    words: dict[str, Any] = {"what": refusal.what, "who_may": refusal.who_may}
+    if body.get("type") == "view_submission":
+        message = runtime.renderer.render("not_authorized", surface=Surface.MODAL, **words)
+        view = {
+            "type": "modal",
+            "title": {"type": "plain_text", "text": message.title},
+            "close": {"type": "plain_text", "text": "Close"},
+            "blocks": message.blocks,
+        }
+        return _json({"response_action": "update", "view": view})
+    message = runtime.renderer.render("not_authorized", **words)
+    if body.get("command"):
+        return _json({"response_type": "ephemeral", "text": message.text, "blocks": message.blocks})
+    if respond is not None and respond.response_url:  # a button: tell them, without the wait
+
+        async def tell() -> None:
+            await respond_message(runtime, respond, message, visible=False, replace_original=False)
+
+        if runtime.work.submit("refusal", tell) is not Admission.ACCEPTED:
+            log.info("refusal not shown: the bot is busy")
+    return BoltResponse(status=200, body="")
+
+
+def _json(body: dict[str, Any]) -> BoltResponse:
+    return BoltResponse(
+        status=200, body=json.dumps(body), headers={"content-type": "application/json"}
+    )
+
+
 def register(app: AsyncApp, runtime: Runtime, commands: set[str]) -> None:
     """Install the global error handler; ``commands`` are the registered slash commands."""
     sources = PAYLOAD_TYPES | commands
@@ -118,7 +161,10 @@ def register(app: AsyncApp, runtime: Runtime, commands: set[str]) -> None:
     @app.error
     async def on_error(
         error: Exception, body: dict[str, Any], respond: AsyncRespond | None
-    ) -> None:
+    ) -> BoltResponse | None:
+        if isinstance(error, NotAuthorizedError):
+            return refuse(runtime, body, respond, error)
         # The source is a label and a stored word: taken from a closed set, never the body.
         source = closed_label(body.get("command") or body.get("type"), sources)
         await report_failure(runtime, respond if body.get("response_url") else None, source, error)
+        return None

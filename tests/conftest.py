@@ -1,4 +1,9 @@
-"""Shared fixtures: real PostgreSQL and Redis, the local Slack server, a running bot."""
+"""Shared fixtures: real PostgreSQL and Redis, the local Slack server, a running bot.
+
+Every test runs sealed from the network: the guard in ``tests/netguard`` refuses any
+connection that is not to loopback, in this process and in every Python process a test
+starts, and the test settings point every base URL and status page at loopback.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +22,20 @@ import psycopg
 import pytest
 from redis import Redis as SyncRedis
 
+from bot.config_files import load_config_files
 from bot.db import Database
-from bot.local_slack.server import LocalSlack
+from bot.settings import URL_DEFAULTS, StatusPage, parse_status_pages
+from local_slack.server import LocalSlack
 from tests.harness import BotUnderTest, start_bot_in_process
+from tests.netguard.sitecustomize import ENV_FLAG, install
+
+# The network guard: here, and through PYTHONPATH in every Python process a test starts.
+NETGUARD_DIR = Path(__file__).resolve().parent / "netguard"
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(NETGUARD_DIR), *filter(None, [os.environ.get("PYTHONPATH")])]
+)
+os.environ[ENV_FLAG] = "1"
+install()
 
 BOT_TOKEN = "xoxb-test-" + "0" * 24
 SIGNING_SECRET = "test-signing-secret-" + "s" * 12
@@ -154,14 +170,32 @@ async def local_slack() -> AsyncIterator[LocalSlack]:
 
 
 LOOPBACK_CLOSED = "http://127.0.0.1:9"
+# Every external base URL on loopback (a closed port): derived from the one URL table, so a
+# URL added there is sealed here too. Tests point the ones they serve at their stand-ins.
+SEALED_URLS: dict[str, str] = dict.fromkeys(URL_DEFAULTS, LOOPBACK_CLOSED)
 
-STATUS_PAGE_PATHS = (
-    ("OpenAI", "statuspage", "/openai/api/v2/summary.json"),
-    ("Anthropic", "statuspage", "/anthropic/api/v2/summary.json"),
-    ("Vercel", "statuspage", "/vercel/api/v2/summary.json"),
-    ("Neon", "neon", "/neon/api/v1/summary"),
-    ("Google Cloud", "google_cloud", "/gcp/incidents.json"),
-)
+
+def _slug(name: str) -> str:
+    return "-".join(name.lower().split())
+
+
+def sealed_status_pages(status_base: str = LOOPBACK_CLOSED) -> list[StatusPage]:
+    """The packaged status pages, each moved to ``status_base``/<vendor>/<its API path>."""
+    return [
+        StatusPage(
+            page.name,
+            page.kind,
+            f"{status_base}/{_slug(page.name)}{urlsplit(page.url).path}",
+            f"{status_base}/{_slug(page.name)}",
+        )
+        for page in parse_status_pages(load_config_files(None))
+    ]
+
+
+# Where each vendor's status page is served by a stand-in (tests.upstreams), by vendor name.
+STATUS_PAGE_PATHS: dict[str, str] = {
+    page.name: urlsplit(page.url).path for page in sealed_status_pages()
+}
 
 
 def write_test_config(folder: Path, status_base: str = LOOPBACK_CLOSED) -> Path:
@@ -171,11 +205,20 @@ def write_test_config(folder: Path, status_base: str = LOOPBACK_CLOSED) -> Path:
     """
     folder.mkdir(parents=True, exist_ok=True)
     pages = [
-        f'[[status_pages]]\nname = "{name}"\nkind = "{kind}"\nurl = "{status_base}{path}"\n'
-        for name, kind, path in STATUS_PAGE_PATHS
+        f'[[status_pages]]\nname = "{p.name}"\nkind = "{p.kind}"\nurl = "{p.url}"\n'
+        f'page_url = "{p.page_url}"\n'
+        for p in sealed_status_pages(status_base)
     ]
     (folder / "local.toml").write_text("\n".join(pages))
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def network_guard() -> Iterator[None]:
+    """Every test runs with the guard on (installed when this file is imported)."""
+    install()
+    assert os.environ[ENV_FLAG] == "1"
+    yield
 
 
 @pytest.fixture
@@ -184,13 +227,13 @@ def bot_env(
 ) -> dict[str, str]:
     """Environment for a bot in HTTP mode against the local Slack server and test stores."""
     return {
+        **SEALED_URLS,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": local_slack.api_url,
         "BOT_DATA_DIR": str(tmp_path / "data"),
-        "APP_BASE_URL": LOOPBACK_CLOSED,
         "BOT_CONFIG_DIR": str(write_test_config(tmp_path / "config")),
         "PORT": "0",
         "HOST": "127.0.0.1",

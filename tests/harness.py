@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
 
-from bot.app import build_bolt_app, build_web_app, connect_slack, start_site
-from bot.local_slack.sender import SlackRequestSender
-from bot.runtime import Runtime, start_runtime
-from bot.settings import LEGACY_AA_ENV, SECRET_ENV, load_settings
+from bot.runtime import Runtime
+from bot.settings import LEGACY_AA_ENV, SECRET_ENV, URL_DEFAULTS, load_settings
+from bot.wiring import running_bot
+from local_slack.sender import SlackRequestSender
 
 REPO = Path(__file__).resolve().parent.parent
 LISTENING = re.compile(r"listening on http://[\d.]+:(\d+)")
@@ -54,23 +53,16 @@ class BotUnderTest:
 async def start_bot_in_process(
     env: Mapping[str, str], *, wait_migrated: bool = True
 ) -> AsyncIterator[BotUnderTest]:
-    """Build the bot as `serve` does (HTTP mode) and serve it on an ephemeral port."""
+    """Start the bot as `serve` does (HTTP mode, through ``bot.wiring``) on an ephemeral port."""
     settings = load_settings(env)
-    runtime = await start_runtime(settings)
-    runner: web.AppRunner | None = None
-    try:
+    async with running_bot(settings, host="127.0.0.1", port=0) as running:
+        runtime = running.runtime
         if wait_migrated:
             await asyncio.wait_for(runtime.migrated.wait(), 30)
-        bolt = build_bolt_app(runtime, await connect_slack(runtime))
-        runner, port = await start_site(build_web_app(runtime, bolt), "127.0.0.1", 0)
-        url = f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{running.port}"
         async with aiohttp.ClientSession() as session:
             sender = SlackRequestSender(session, url + "/slack/events", env["SLACK_SIGNING_SECRET"])
             yield BotUnderTest(url=url, sender=sender, session=session, runtime=runtime)
-    finally:
-        if runner is not None:
-            await runner.cleanup()
-        await runtime.close()
 
 
 async def _read_lines(
@@ -134,9 +126,11 @@ async def _wait_for_port(seen: asyncio.Queue[str]) -> int:
 
 
 def clean_env(env: Mapping[str, str]) -> dict[str, str]:
-    """This process's environment without any Slack, store or provider secret, plus ``env``."""
+    """This process's environment without any Slack, store or provider secret, every base URL
+    on loopback (a closed port), plus ``env``."""
     dropped = ("SLACK_", "DATABASE_", "REDIS_", LEGACY_AA_ENV, *SECRET_ENV)
-    return {**{k: v for k, v in os.environ.items() if not k.startswith(dropped)}, **env}
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
+    return {**kept, **dict.fromkeys(URL_DEFAULTS, "http://127.0.0.1:9"), **env}
 
 
 async def run_cli(

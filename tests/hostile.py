@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode
 
 import aiohttp
 
-from bot.local_slack.payloads import signed_headers, slash_command_form
+from local_slack.payloads import signed_headers, slash_command_form
 
 CANARY = "HOSTILE-CANARY-7f3a"
 FORM = "application/x-www-form-urlencoded"

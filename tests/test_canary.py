@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 
-from bot.local_slack.server import LocalSlack
+from local_slack.server import LocalSlack
 from tests.harness import start_bot_process
 
 SECRET_NAMES = (

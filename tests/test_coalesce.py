@@ -158,3 +158,47 @@ async def test_close_gives_up_on_a_long_retry_after_and_names_the_key() -> None:
     assert await coalescer.aclose(timeout_s=0.1) == ["stuck"]
     assert loop.time() - started < 2
     assert receiver.sent == []
+
+
+async def test_send_now_supersedes_the_pending_payload_without_waiting() -> None:
+    """A final payload goes at once: the pending one is never sent, the interval not waited."""
+    receiver = Receiver()
+    coalescer: Coalescer[str, int] = Coalescer(receiver, interval_s=600)
+    coalescer.submit("msg-1", 1)
+    await receiver.wait_count(1)
+    coalescer.submit("msg-1", 2)  # waits out the 600 s interval
+    await asyncio.wait_for(coalescer.send_now("msg-1", 3), 2)
+    assert [p for p, _ in receiver.of("msg-1")] == [1, 3]
+    assert coalescer.pending_keys() == []
+    await coalescer.aclose(timeout_s=0)
+
+
+async def test_send_now_lets_a_send_in_progress_land_first() -> None:
+    """An update already on its way is not cut off: the final one arrives after it."""
+    receiver = Receiver()
+    started, gate = asyncio.Event(), asyncio.Event()
+
+    async def slow(key: str, payload: int) -> None:
+        if payload == 1:
+            started.set()
+            await gate.wait()
+        await receiver(key, payload)
+
+    coalescer: Coalescer[str, int] = Coalescer(slow, interval_s=600)
+    coalescer.submit("msg-1", 1)
+    await asyncio.wait_for(started.wait(), 2)
+    final = asyncio.ensure_future(coalescer.send_now("msg-1", 2))
+    await asyncio.sleep(0)  # one turn of the loop: send_now starts and finds a send in flight
+    assert not final.done()
+    gate.set()
+    await asyncio.wait_for(final, 2)
+    assert [p for p, _ in receiver.of("msg-1")] == [1, 2]
+
+
+async def test_send_now_raises_what_the_send_raises() -> None:
+    """The caller of a final send learns that it failed (and can tell the person otherwise)."""
+    receiver = Receiver()
+    receiver.refusals.append(RuntimeError("message_not_found"))
+    coalescer: Coalescer[str, int] = Coalescer(receiver, interval_s=INTERVAL)
+    with pytest.raises(RuntimeError, match="message_not_found"):
+        await coalescer.send_now("msg-1", 1)

@@ -9,7 +9,7 @@ from contextlib import AbstractAsyncContextManager
 
 import pytest
 
-from bot.local_slack.server import LocalSlack
+from local_slack.server import LocalSlack
 from tests.harness import BotUnderTest, start_bot_in_process
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from bot.local_slack.recording import RecordedCall
-from bot.local_slack.server import LocalSlack
+from local_slack.recording import RecordedCall
+from local_slack.server import LocalSlack
 from tests.harness import start_bot_process
 from tests.sync_upstreams import OPENAI_PATH, SYNC_KEYS, SyncUpstreams, sync_env
 from tests.upstreams import KEY_PATHS, all_ok, env_for, write_config

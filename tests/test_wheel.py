@@ -23,10 +23,11 @@ import pytest
 
 from bot.db import migration_files
 from bot.settings import URL_DEFAULTS
-from tests.conftest import LOOPBACK_CLOSED, write_test_config
+from tests.conftest import LOOPBACK_CLOSED, NETGUARD_DIR, write_test_config
 from tests.harness import REPO
+from tests.netguard.sitecustomize import ENV_FLAG
 
-SOURCES = ("pyproject.toml", "README.md", "bot", "handlers", "jobs")
+SOURCES = ("pyproject.toml", "README.md", "bot", "handlers", "jobs", "local_slack")
 PACKAGE_DATA = ("bot/config", "bot/templates", "bot/migrations")
 
 
@@ -83,6 +84,7 @@ def test_wheel_carries_defaults_templates_and_migrations(wheel: Path) -> None:
         }
         assert shipped and shipped <= names, shipped - names
     assert "bot/config/settings.toml" in names and "bot/config/model-defaults.json" in names
+    assert "local_slack/server.py" in names  # local mode runs from an installed wheel too
     assert not any(n.startswith(("tests/", "config/", "bench/")) for n in names)
 
 
@@ -100,6 +102,9 @@ def test_installed_wheel_migrates_and_checks_from_an_unrelated_directory(
         "REDIS_URL": redis_url,
         "LOG_LEVEL": "WARNING",
         **dict.fromkeys(URL_DEFAULTS, LOOPBACK_CLOSED),
+        # The network guard, as in every process a test starts.
+        "PYTHONPATH": str(NETGUARD_DIR),
+        ENV_FLAG: "1",
     }
     python, cli = str(fresh_venv / "bin" / "python"), str(fresh_venv / "bin" / "aisi-bot")
 

@@ -45,7 +45,7 @@ KEY_ENV: dict[str, str] = {
 }
 APP_HEALTH = "/app/api/health"
 APP_MODELS = "/app/api/v1/models"
-STATUS_PATHS: dict[str, str] = {name: path for name, _, path in STATUS_PAGE_PATHS}
+STATUS_PATHS: dict[str, str] = STATUS_PAGE_PATHS
 
 
 class RecordedRequest(NamedTuple):

@@ -15,7 +15,7 @@ import httpx
 
 from bot.checks.model import CheckContext, CheckResult, CheckState, NamedCheck, unknown
 from bot.db import Database
-from bot.probes.app import probe_app_models
+from bot.health.probes.app import probe_app_models
 
 CountReader = Callable[[], Awaitable[tuple[int | None, str]]]
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import httpx
 
 from bot.checks.model import CheckContext, CheckResult, CheckState, NamedCheck
+from bot.health.probes.base import ProbeResult
+from bot.health.probes.keys import probe_key
 from bot.incidents.model import Severity
-from bot.probes.base import ProbeResult
-from bot.probes.cache_protocol import ResultCache
-from bot.probes.keys import KEY_CHECKS, probe_key
+from bot.providers import PROVIDER
+from bot.result_cache import ResultCache
 
 _FAILING: dict[str, tuple[str, Severity]] = {
     "invalid": ("key invalid", Severity.CRITICAL),
@@ -27,7 +28,7 @@ _FAILING: dict[str, tuple[str, Severity]] = {
 
 @dataclass(frozen=True)
 class KeyTarget:
-    """One provider key to check: the provider (as in ``bot.probes.keys``), key, base URL."""
+    """One provider key to check: the provider (as in ``bot.providers``), key, base URL."""
 
     provider: str
     key: str | None
@@ -41,7 +42,7 @@ def key_id(provider: str) -> str:
 
 def key_result(provider: str, probe: ProbeResult, *, alert_on_missing: bool = True) -> CheckResult:
     """The check outcome of one key probe (its detail is already masked)."""
-    name = KEY_CHECKS[provider].display_name
+    name = PROVIDER[provider].display_name
     facts = {k: v for k, v in probe.facts.items() if k in ("key", "http_status", "retry_after_s")}
     if probe.status == "valid":
         return CheckResult(

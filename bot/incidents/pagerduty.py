@@ -14,14 +14,13 @@ from typing import Any
 
 import httpx
 
+from bot.http import parse_retry_after, short
 from bot.incidents.model import Incident
 from bot.incidents.notify import PagerError
-from bot.probes.http import parse_retry_after, short
 from bot.secrets import Secret
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 _RETRYABLE = frozenset({429, 500, 502, 503, 504})
 
 
@@ -33,7 +32,7 @@ class PagerDutyPager:
         client: httpx.AsyncClient,
         *,
         routing_key: Secret,
-        events_url: str = DEFAULT_EVENTS_URL,
+        events_url: str,  # settings.urls["PAGERDUTY_EVENTS_URL"]
         timeout_s: float = 5.0,
         max_attempts: int = 3,
         max_wait_s: float = 10.0,

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.health.probes.base import ProbeResult
+from bot.health.probes.vendors import GROUP as VENDOR_GROUP
 from bot.incidents.model import EventKind, Incident, IncidentEvent
-from bot.probes.base import ProbeResult
-from bot.probes.vendors import GROUP as VENDOR_GROUP
 
 # Words in an incident that point at a vendor, besides the vendor's own name.
 _KEYWORDS: dict[str, tuple[str, ...]] = {

@@ -82,19 +82,17 @@ class RecoveryStore:
             report.finished_at,
             report.incident_id,
         )
-        try:
-            async with self._db.connection(self._timeout_s) as conn:
-                cur = await conn.execute(_INSERT, args)
-                row = await cur.fetchone()
-        except (PoolTimeout, psycopg.Error) as exc:
-            raise StoreUnavailableError(type(exc).__name__) from None
-        return _from_row(row) if row else None
+        return await self._one(_INSERT, args)
 
     async def find(self, key: str) -> RecoveryReport | None:
         """The run recorded under an idempotency key."""
+        return await self._one(_BY_KEY, (key,))
+
+    async def _one(self, sql: str, args: tuple[Any, ...]) -> RecoveryReport | None:
+        """The run one statement returns; StoreUnavailableError when the table is out of reach."""
         try:
             async with self._db.connection(self._timeout_s) as conn:
-                cur = await conn.execute(_BY_KEY, (key,))
+                cur = await conn.execute(sql, args)
                 row = await cur.fetchone()
         except (PoolTimeout, psycopg.Error) as exc:
             raise StoreUnavailableError(type(exc).__name__) from None

@@ -9,7 +9,7 @@ from datetime import UTC
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from bot.probes.base import ProbeResult, ProbeState
+from bot.health.probes.base import ProbeResult, ProbeState
 from bot.scheduling.model import JobStatus
 from bot.scheduling.runs import Outcome
 

@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 
 import httpx
 
-from bot.probes.cache_protocol import ResultCache
-from bot.probes.http import Facts
+from bot.http import Facts
 from bot.quota import quota_facts
+from bot.result_cache import ResultCache
 from bot.sources.placeholder import with_placeholder_check
 from bot.sources.records import (
     ModelRecord,

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 import httpx
 from bs4 import BeautifulSoup
 
-from bot.probes.http import Facts
+from bot.http import Facts
 from bot.sources.placeholder import with_placeholder_check
 from bot.sources.records import (
     ModelRecord,

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from importlib import resources
 from importlib.resources.abc import Traversable
 
-from bot.probes.http import Facts
+from bot.http import Facts
 from bot.sources.placeholder import with_placeholder_check
 from bot.sources.records import (
     ModelRecord,

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from bot.probes.http import Facts
+from bot.http import Facts
 from bot.sources.placeholder import with_placeholder_check
 from bot.sources.records import (
     ModelRecord,

@@ -1,6 +1,6 @@
 """Priority 1: the providers' own model listings (OpenAI, Anthropic, Google AI, Replicate).
 
-Keys travel only in the same headers as the key checks (bot.probes.keys); pagination
+Keys travel only in the same headers as the key checks (bot.health.probes.keys); pagination
 cursors are re-sent to the configured base URL only — a ``next`` URL from a response
 never receives the key.
 """
@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from bot.probes.http import DEFAULT_TIMEOUT_S, Facts
+from bot.http import Facts
 from bot.sources.placeholder import with_placeholder_check
 from bot.sources.records import (
     ModelRecord,
@@ -236,27 +236,3 @@ async def fetch_replicate_models(
         reason = f"{result.reason} (listing stopped after {max_pages} pages)"
         return replace(result, reason=reason)
     return result
-
-
-ProviderFetcher = Callable[..., Awaitable[SourceResult]]
-PROVIDER_FETCHERS: dict[str, ProviderFetcher] = {
-    "openai": fetch_openai_models,
-    "anthropic": fetch_anthropic_models,
-    "google": fetch_google_models,
-    "replicate": fetch_replicate_models,
-}
-
-
-async def fetch_provider_models(
-    provider: str,
-    *,
-    client: httpx.AsyncClient,
-    base_url: str,
-    key: str | None,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
-) -> SourceResult:
-    """Dispatch to one provider's listing by name (openai, anthropic, google, replicate)."""
-    fetcher = PROVIDER_FETCHERS.get(provider)
-    if fetcher is None:
-        raise ValueError(f"unknown provider {provider!r}; known: {', '.join(PROVIDER_FETCHERS)}")
-    return await fetcher(client=client, base_url=base_url, key=key, timeout_s=timeout_s)

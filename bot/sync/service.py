@@ -1,4 +1,7 @@
-"""The sync: sources concurrently, merge, validate, diff, guard, apply once, clear the cache."""
+"""The sync: sources concurrently, merge, validate, diff, guard, apply once, clear the cache.
+
+What a sync is asked and what it reports are in :mod:`bot.sync.request` (re-exported here).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 
 import psycopg
 from psycopg_pool import PoolTimeout
@@ -15,14 +17,29 @@ from redis.exceptions import RedisError
 
 from bot.app_cache import clear_prefixes
 from bot.db import Database
-from bot.errors import HelpRequested, UsageError
-from bot.help import wants_help
 from bot.locks import RedisLocks
 from bot.sources.records import SourceResult, failed, skipped
 from bot.sync.merge import MergedModel, category, merge
-from bot.sync.plan import GuardDecision, SyncPlan, check_guard, plan_sync
+from bot.sync.plan import check_guard, plan_sync
+from bot.sync.request import (
+    ALL_SCOPES,
+    SYNC_USAGE,
+    SourceStep,
+    SyncReport,
+    SyncRequest,
+    parse_sync_args,
+)
 from bot.sync.store import apply_plan, finish_run, load_existing, start_run
-from bot.sync.validate import Violation
+
+__all__ = [
+    "ALL_SCOPES",
+    "SYNC_USAGE",
+    "SourceStep",
+    "SyncReport",
+    "SyncRequest",
+    "SyncService",
+    "parse_sync_args",
+]
 
 log = logging.getLogger(__name__)
 
@@ -30,109 +47,6 @@ LOCK_NAME = "sync"
 LOCK_TTL_S = 300.0
 # A cancelled sync (shutdown) gets this long to record that it was interrupted.
 INTERRUPTED_WRITE_S = 1.0
-
-SYNC_USAGE = (
-    "Usage: `/sync [all|providers|openai|anthropic|google|replicate|aa|github|defaults]"
-    " [--dry-run] [--force]`\n"
-    "`--dry-run` shows the whole diff and writes nothing; `--force` applies a sync the drop"
-    " guard refused (it still only deactivates, never deletes)."
-)
-
-
-@dataclass(frozen=True)
-class SourceStep:
-    """One source the sync can ask: its name, the scope words that select it, how to fetch."""
-
-    name: str
-    scopes: frozenset[str]
-    fetch: Callable[[], Awaitable[SourceResult]]
-    fallback_for: str = ""  # run only when this other step did not succeed
-    # A cached source (the AA API): fetch taking the oldest cached answer acceptable, in
-    # seconds (None: whatever the cache holds). Used instead of ``fetch`` when set.
-    fetch_max_age: Callable[[float | None], Awaitable[SourceResult]] | None = None
-
-
-@dataclass(frozen=True)
-class SyncRequest:
-    """Parsed /sync arguments and who asked."""
-
-    scope: str
-    dry_run: bool
-    force: bool
-    trigger: str
-
-
-@dataclass
-class SyncReport:
-    """Everything the summary shows."""
-
-    request: SyncRequest
-    # applied | dry_run | refused | failed | busy | nothing_to_do | interrupted
-    outcome: str = "running"
-    stage: str = "starting"  # starting | fetching | writing | written
-    reason: str = ""
-    run_id: int | None = None
-    sources: list[tuple[str, SourceResult]] = field(default_factory=list)
-    plan: SyncPlan | None = None
-    guard: GuardDecision | None = None
-    violations: list[Violation] = field(default_factory=list)
-    rows_written: int = 0
-    cache_keys_cleared: int | None = None
-    duration_ms: float = 0.0
-    holder: str = ""
-    not_needed: list[str] = field(default_factory=list)  # fallbacks skipped: primary delivered
-    covered: list[str] = field(default_factory=list)  # primaries that failed, fallback delivered
-
-    @property
-    def expected(self) -> list[str]:
-        """The sources this sync needed: every one asked, less fallbacks that were not needed
-        and primaries whose fallback delivered in their place."""
-        excused = {*self.not_needed, *self.covered}
-        return [name for name, _ in self.sources if name not in excused]
-
-    @property
-    def delivered(self) -> list[str]:
-        """The sources that delivered models (a missing key or an empty answer delivers none)."""
-        return [n for n, r in self.sources if r.status == "ok" and r.records and n in self.expected]
-
-    @property
-    def partial(self) -> bool:
-        """True when the sync ran on less than it needed: some source failed or was skipped."""
-        ran = self.outcome in ("applied", "nothing_to_do", "dry_run")
-        return ran and len(self.delivered) < len(self.expected)
-    not_finished: list[str] = field(default_factory=list)  # sources an interruption cut off
-
-
-ALL_SCOPES = (
-    "all",
-    "providers",
-    "openai",
-    "anthropic",
-    "google",
-    "replicate",
-    "aa",
-    "github",
-    "defaults",
-)
-
-
-def parse_sync_args(text: str) -> tuple[str, bool, bool]:
-    """(scope, dry_run, force) from the command text; anything unknown is a usage error."""
-    if wants_help(text):
-        raise HelpRequested("/sync")
-    scope, dry_run, force = "", False, False
-    for word in text.split():
-        lowered = word.lower()
-        if lowered == "--dry-run":
-            dry_run = True
-        elif lowered == "--force":
-            force = True
-        elif lowered in ALL_SCOPES and not scope:
-            scope = lowered
-        else:
-            raise UsageError(f"Unknown argument `{word}`.", SYNC_USAGE)
-    return scope or "all", dry_run, force
-
 
 Progress = Callable[[str, SourceResult], Awaitable[None]]
 

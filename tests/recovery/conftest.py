@@ -62,7 +62,8 @@ def closed_port() -> int:
 
 
 def other_redis_url(redis_url: str) -> str:
-    """Another Redis database number of ours: one above the test's own (TCP or unix socket)."""
+    """Another Redis database number of ours: TEST_REDIS_DB + 1 (on an embedded Redis, whose
+    unix:// URL names its database in the query, the next one after it)."""
     parts = urlsplit(redis_url)
     if parts.scheme == "unix":
         query = dict(parse_qsl(parts.query))
@@ -133,7 +134,7 @@ def notifier() -> RecordingNotifier:
 def sync_service(
     db: Database, redis: Redis, http: httpx.AsyncClient, upstreams: SyncUpstreams, **kw: Any
 ) -> SyncService:
-    """The sync's priority chain (as ``bot/sync_wiring.py`` builds it) over the stand-ins."""
+    """The sync's priority chain (as ``bot/sync/wiring.py`` builds it) over the stand-ins."""
     urls = env_for(upstreams)
     timeout = 5.0
 

@@ -17,7 +17,6 @@ from bot.cache import build_redis
 from bot.checks import CheckResultStore, CheckRunner, NamedCheck
 from bot.db import Database
 from bot.incidents import EscalationPolicy, IncidentService, RecordingNotifier, State
-from bot.local_slack.server import LocalSlack
 from bot.render import Message, Renderer
 from bot.reports import ReportBuilder
 from bot.scheduling import Firing, ScheduleConfig, Scheduler, TriggerKind, TriggerSpec
@@ -28,6 +27,7 @@ from bot.sync.service import SourceStep, SyncService
 from jobs import daily_report, escalations, source_checks, sync
 from jobs.catalog import JobServices, register_all
 from jobs.services import PostError, PostMessage
+from local_slack.server import LocalSlack
 from tests.conftest import BOT_TOKEN
 from tests.incidents.conftest import FakeClock, alert
 from tests.scheduling.conftest import backup_check, job_rows

@@ -11,11 +11,11 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.local_slack.server import LocalSlack
-from bot.local_slack.validation import validate_blocks
 from bot.render import Message, Renderer
 from bot.reports import DailyReport, present, sparkline
 from bot.reports.view import SECTION_BUDGET, fit, trend_line
+from local_slack.server import LocalSlack
+from local_slack.validation import validate_blocks
 from tests.conftest import BOT_TOKEN
 from tests.scheduling.report_samples import HOSTILE, empty_report, huge_report, normal_report
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from functools import partial
 
 from bot.db import Database
-from bot.probes.base import ProbeState
+from bot.health.probes.base import ProbeState
 from bot.scheduling import (
     Outcome,
     ScheduleConfig,

@@ -1,0 +1,63 @@
+"""Probes of the bot's own stores: the database (connect, count) and the cache (PING)."""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+from psycopg_pool import PoolTimeout
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bot.db import Database
+from bot.health.probes.base import ProbeResult, ProbeState
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+async def probe_database(db: Database | None, *, timeout_s: float) -> ProbeResult:
+    """Connect, count active models, measure latency; name the reason when it fails."""
+    name, group = "Database", "db"
+    if db is None:
+        return ProbeResult(name, group, ProbeState.UNKNOWN, None, "not configured", "unconfigured")
+    started = time.perf_counter()
+    try:
+        count = await db.count_active_models(timeout_s=min(1.0, timeout_s / 4))
+    except PoolTimeout:
+        reason = await db.why_unreachable(timeout_s=max(1.0, timeout_s / 2))
+        return ProbeResult(
+            name, group, ProbeState.DOWN, _elapsed_ms(started), reason, "unreachable"
+        )
+    except psycopg.Error as exc:
+        detail = f"connected, but the query failed: {str(exc).strip().splitlines()[0]}"
+        return ProbeResult(
+            name, group, ProbeState.DEGRADED, _elapsed_ms(started), detail, "query_failed"
+        )
+    # The database itself is healthy whatever the count; an empty or shrunken model table is
+    # the data checks' business (app probe, sync drop guard), so it is stated, not judged, here.
+    detail = f"{count} active models" if count else "0 active models (the models table is empty)"
+    facts: dict[str, str | int | float | None] = {"active_models": count}
+    return ProbeResult(name, group, ProbeState.OK, _elapsed_ms(started), detail, "ok", facts)
+
+
+async def probe_cache(redis: Redis | None, *, timeout_s: float) -> ProbeResult:
+    """Redis PING with its latency."""
+    name, group = "Cache (Redis)", "cache"
+    if redis is None:
+        return ProbeResult(name, group, ProbeState.UNKNOWN, None, "not configured", "unconfigured")
+    started = time.perf_counter()
+    try:
+        pong = await redis.ping()
+    except (RedisError, OSError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return ProbeResult(
+            name, group, ProbeState.DOWN, _elapsed_ms(started), detail, "unreachable"
+        )
+    latency = _elapsed_ms(started)
+    if not pong:
+        return ProbeResult(
+            name, group, ProbeState.DEGRADED, latency, "PING got no PONG", "bad_reply"
+        )
+    return ProbeResult(name, group, ProbeState.OK, latency, "PONG", "ok")

@@ -1,0 +1,185 @@
+"""The one composition root: settings → stores and clients → services → a complete Runtime.
+
+Every entry point starts through here: ``aisi-bot serve`` (HTTP and Socket Mode), local
+mode, the other CLI commands (``build_runtime`` with only the stores they need) and the
+test harness. ``running_bot`` is the one start-up and shutdown sequence of a serving bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from functools import partial
+
+import aiohttp
+import httpx
+from slack_bolt.async_app import AsyncApp
+
+from bot.audit import AuditLog
+from bot.cache import build_redis
+from bot.db import Database
+from bot.dedupe import EventLedger
+from bot.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedServer
+from bot.health.wiring import build_health_check
+from bot.lifecycle import finish_work
+from bot.looplag import watch_loop_lag
+from bot.metrics import Metrics
+from bot.operators import Operators
+from bot.render import Renderer
+from bot.runtime import Runtime
+from bot.secrets import Redactor
+from bot.settings import Settings
+from bot.slack_client import build_web_client, usergroup_members
+from bot.sync.wiring import build_sync_service
+from bot.work import WorkExecutor
+from handlers import build_bolt_app
+from handlers.web import build_web_app, start_site
+
+log = logging.getLogger(__name__)
+
+ALL_STORES = frozenset({"db", "cache"})
+# A cache URL that is never connected to: for commands that do not use the cache at all.
+UNUSED_CACHE_URL = "unix:///nonexistent/aisi-bot-cache-not-started.sock"
+REPLY_TIMEOUT_S = 10.0  # a reply to a response_url
+USER_AGENT = "aisi-bot/0.1"
+
+
+@dataclass(frozen=True)
+class StoreUrls:
+    """Where the database and the cache are, and the embedded servers started for them."""
+
+    database: str
+    cache: str
+    embedded: list[EmbeddedServer]
+
+
+async def start_stores(settings: Settings, stores: frozenset[str] = ALL_STORES) -> StoreUrls:
+    """The configured store URLs; an embedded server for each store used but not configured.
+
+    A store left out of ``stores`` is neither started nor connected to, so `aisi-bot health
+    cache` never opens a database pool and `aisi-bot health app` touches neither store.
+    """
+    embedded: list[EmbeddedServer] = []
+    if settings.database_url is not None:
+        database_url = settings.database_url.reveal()
+    elif "db" in stores:
+        pg = EmbeddedPostgres(settings.data_dir)
+        database_url = await asyncio.to_thread(pg.start)
+        embedded.append(pg)
+    else:
+        database_url = ""
+    if settings.redis_url is not None:
+        redis_url = settings.redis_url.reveal()
+    elif "cache" in stores:
+        rd = EmbeddedRedis(settings.data_dir)
+        try:
+            redis_url = await asyncio.to_thread(rd.start)
+        except BaseException:
+            for server in embedded:  # never leave the database running behind a failed start
+                await asyncio.to_thread(server.stop)
+            raise
+        embedded.append(rd)
+    else:
+        redis_url = UNUSED_CACHE_URL
+    return StoreUrls(database_url, redis_url, embedded)
+
+
+async def build_runtime(
+    settings: Settings, *, stores: frozenset[str] = ALL_STORES, migrate: bool = True
+) -> Runtime:
+    """Every client and service, built once; ``migrate`` applies the migrations in the
+    background (``runtime.migrated`` is set when done)."""
+    urls = await start_stores(settings, stores)
+    db = Database(urls.database, connect_timeout_s=settings.probe_timeout_s)
+    if "db" in stores:
+        await db.open()
+    redis = build_redis(urls.cache, timeout_s=settings.probe_timeout_s)
+    metrics = Metrics()
+    http = httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.probe_timeout_s),
+        follow_redirects=False,
+        headers={"user-agent": USER_AGENT},
+    )
+    token = settings.secret("SLACK_BOT_TOKEN")
+    slack = build_web_client(
+        token=token.reveal() if token else "", base_url=settings.urls["SLACK_API_URL"]
+    )
+    work = WorkExecutor(
+        workers=settings.work_workers, queue_length=settings.work_queue_length, metrics=metrics
+    )
+    work.start()
+    runtime = Runtime(
+        settings=settings,
+        db=db,
+        redis=redis,
+        http=http,
+        replies=aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REPLY_TIMEOUT_S)),
+        slack=slack,
+        renderer=Renderer(),
+        metrics=metrics,
+        health=build_health_check(
+            settings, db=db, redis=redis, http=http, observe=metrics.observe_probe
+        ),
+        sync=build_sync_service(settings, db=db, redis=redis, http=http),
+        work=work,
+        operators=Operators(
+            settings.operators, lookup=partial(usergroup_members, slack), redis=redis
+        ),
+        events=EventLedger(redis),
+        audit=AuditLog(db),
+        redactor=Redactor(settings.secret_values()),
+        embedded=urls.embedded,
+    )
+    if migrate:
+        runtime.migrate_in_background()
+    return runtime
+
+
+@dataclass
+class RunningBot:
+    """A serving bot: its runtime, its Bolt app and the port its web server bound."""
+
+    runtime: Runtime
+    bolt: AsyncApp
+    port: int
+    shutdown_deadline: float | None = None
+
+    def begin_shutdown(self) -> None:
+        """Start the grace period now (the first call counts; the exit calls it too)."""
+        if self.shutdown_deadline is None:
+            grace = self.runtime.settings.shutdown_grace_s
+            self.shutdown_deadline = time.monotonic() + grace
+
+
+@asynccontextmanager
+async def running_bot(
+    settings: Settings, *, host: str, port: int, http_events: bool = True
+) -> AsyncIterator[RunningBot]:
+    """Build the runtime, learn from Slack what serving needs (the members of the user groups
+    in auth.operators: a group Slack refuses is a ConfigError), build the Bolt app and serve
+    /slack/events (when ``http_events``), /healthz, /readyz and /metrics.
+
+    On exit: stop taking requests, let acknowledged work finish within the grace period
+    (counted from ``begin_shutdown``), close every client and stop the embedded servers.
+    """
+    runtime = await build_runtime(settings)
+    try:
+        runtime.spawn(watch_loop_lag(runtime.metrics.observe_loop_lag))
+        await runtime.operators.resolve()
+        bolt = build_bolt_app(runtime)
+        web_app = build_web_app(runtime, bolt if http_events else None)
+        runner, bound = await start_site(web_app, host, port)
+        running = RunningBot(runtime, bolt, bound)
+        try:
+            yield running
+        finally:
+            running.begin_shutdown()
+            assert running.shutdown_deadline is not None
+            await runner.cleanup()
+            await finish_work(runtime.work, running.shutdown_deadline)
+    finally:
+        await runtime.close()

@@ -1,0 +1,26 @@
+"""/keys: every provider key, masked; only the caller sees the answer."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.health.check import parse_keys_args
+from bot.runtime import Runtime
+from handlers.common import Invocation, respond_message, slash_command
+from handlers.errors import submit_and_ack
+from handlers.ids import Command
+
+
+def register(app: AsyncApp, runtime: Runtime) -> set[str]:
+    """Register the /keys command."""
+
+    @slash_command(app, runtime, Command.KEYS, parse_keys_args)
+    async def keys(call: Invocation[None]) -> None:
+        async def work() -> None:
+            report = await runtime.health.run("keys")
+            message = runtime.renderer.render("keys_report", report=report)
+            await respond_message(runtime, call.respond, message, visible=False)
+
+        await submit_and_ack(call.ack, runtime, call.respond, call.name, work)
+
+    return {Command.KEYS}

@@ -1,0 +1,82 @@
+"""Every id the Slack side uses, as enums, and who may use each (deny by default).
+
+Action ids (buttons), view callback ids (dialogs) and block ids are interfaces: templates
+print them and listeners match them, so they are spelled once, here. The role tables beside
+them are what the authorisation step reads; anything not listed needs an operator.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    """The slash commands in manifest.yaml."""
+
+    HEALTH = "/health"
+    KEYS = "/keys"
+    SYNC = "/sync"
+    RECOVER = "/recover"
+
+
+class ActionId(StrEnum):
+    """Button action ids (fixed interface: docs/contract.md)."""
+
+    INCIDENT_ACK = "incident_ack"
+    INCIDENT_ESCALATE_L2 = "incident_escalate_l2"
+    INCIDENT_ESCALATE_L3 = "incident_escalate_l3"
+    INCIDENT_RESOLVE = "incident_resolve"
+
+
+class ViewId(StrEnum):
+    """Dialog callback ids (``view.callback_id``)."""
+
+    RECOVER_CONFIRM = "recover_confirm"
+
+
+CallbackId = ViewId
+
+
+class BlockId(StrEnum):
+    """Block ids listeners and dialogs refer to."""
+
+    INCIDENT_ACTIONS = "incident_actions"
+    RECOVER_STEPS = "recover_steps"
+
+
+class EventType(StrEnum):
+    """Events API events the bot listens to."""
+
+    APP_HOME_OPENED = "app_home_opened"
+
+
+class Role(StrEnum):
+    """Who may do something."""
+
+    ANYONE = "anyone"  # anyone in the bot's own workspace
+    OPERATOR = "operator"  # auth.operators: user ids and user-group members
+
+
+COMMAND_ROLES: dict[Command, Role] = {
+    Command.HEALTH: Role.ANYONE,
+    Command.KEYS: Role.ANYONE,
+    Command.SYNC: Role.OPERATOR,
+    Command.RECOVER: Role.OPERATOR,
+}
+# Every press is checked again, whoever posted the message it is on.
+ACTION_ROLES: dict[ActionId, Role] = {
+    ActionId.INCIDENT_ACK: Role.OPERATOR,
+    ActionId.INCIDENT_ESCALATE_L2: Role.OPERATOR,
+    ActionId.INCIDENT_ESCALATE_L3: Role.OPERATOR,
+    ActionId.INCIDENT_RESOLVE: Role.OPERATOR,
+}
+VIEW_ROLES: dict[ViewId, Role] = {ViewId.RECOVER_CONFIRM: Role.OPERATOR}
+
+# How a refusal names what was asked: "Only configured operators may <this>".
+ACTION_WORDS: dict[ActionId, str] = {
+    ActionId.INCIDENT_ACK: "acknowledge an alert",
+    ActionId.INCIDENT_ESCALATE_L2: "escalate an alert to Level 2",
+    ActionId.INCIDENT_ESCALATE_L3: "escalate an alert to Level 3",
+    ActionId.INCIDENT_RESOLVE: "resolve an alert",
+}
+VIEW_WORDS: dict[ViewId, str] = {ViewId.RECOVER_CONFIRM: "start a recovery"}

@@ -1,0 +1,12 @@
+"""Dialog submissions (view_submission). ``/recover``'s confirmation
+(``handlers.ids.ViewId.RECOVER_CONFIRM``) comes with the recovery layer."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.runtime import Runtime
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    """Register the view listeners (none yet)."""

@@ -1,0 +1,177 @@
+"""Builders for the requests Slack sends to an app (slash commands, block actions).
+
+The local server does not send these itself: tests post them to the bot, signed with
+:func:`signed_headers`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+from slack_sdk.signature import SignatureVerifier
+
+TEAM_ID = "T0LOCAL"
+TEAM_DOMAIN = "local"
+APP_ID = "A0LOCAL"
+
+_trigger_counter = itertools.count(1)
+
+
+def new_trigger_id() -> str:
+    """A unique trigger_id in Slack's shape (``<digits>.<digits>.<hex>``)."""
+    return f"{next(_trigger_counter)}.1700000000.{uuid.uuid4().hex}"
+
+
+def _username(user_id: str) -> str:
+    name = user_id[2:] if user_id.startswith(("U0", "W0")) else user_id[1:]
+    return name.lower() or user_id.lower()
+
+
+def slash_command_form(
+    command: str,
+    text: str,
+    *,
+    user_id: str = "U0ALICE",
+    channel_id: str = "C0OPS",
+    response_url: str,
+    trigger_id: str | None = None,
+    team_id: str = TEAM_ID,
+    channel_name: str = "ops",
+    user_name: str | None = None,
+) -> dict[str, str]:
+    """The form fields of a slash command request, as Slack sends them."""
+    return {
+        "team_id": team_id,
+        "team_domain": TEAM_DOMAIN,
+        "channel_id": channel_id,
+        "channel_name": channel_name,
+        "user_id": user_id,
+        "user_name": user_name or _username(user_id),
+        "command": command,
+        "text": text,
+        "api_app_id": APP_ID,
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": trigger_id or new_trigger_id(),
+    }
+
+
+def _find_action(message: dict[str, Any], action_id: str) -> tuple[str, dict[str, Any]]:
+    """The block_id and element of ``action_id`` inside the message's blocks, if present."""
+    for block in message.get("blocks") or []:
+        elements = list(block.get("elements") or [])
+        if isinstance(block.get("accessory"), dict):
+            elements.append(block["accessory"])
+        for element in elements:
+            if isinstance(element, dict) and element.get("action_id") == action_id:
+                return str(block.get("block_id") or "local"), element
+    return "local", {"type": "button", "text": {"type": "plain_text", "text": action_id}}
+
+
+def block_actions_payload(
+    action_id: str,
+    value: str,
+    *,
+    message: dict[str, Any],
+    channel_id: str,
+    user_id: str,
+    response_url: str,
+    trigger_id: str | None = None,
+    team_id: str = TEAM_ID,
+) -> dict[str, Any]:
+    """The ``payload`` of a block_actions request for a button click on ``message``."""
+    block_id, element = _find_action(message, action_id)
+    action: dict[str, Any] = {
+        "action_id": action_id,
+        "block_id": block_id,
+        "type": element.get("type", "button"),
+        "value": value,
+        "action_ts": f"{time.time():.6f}",
+    }
+    if "text" in element:
+        action["text"] = element["text"]
+    if "style" in element:
+        action["style"] = element["style"]
+    return {
+        "type": "block_actions",
+        "user": {
+            "id": user_id,
+            "username": _username(user_id),
+            "name": _username(user_id),
+            "team_id": team_id,
+        },
+        "api_app_id": APP_ID,
+        "container": {
+            "type": "message",
+            "message_ts": message.get("ts", ""),
+            "channel_id": channel_id,
+            "is_ephemeral": False,
+        },
+        "trigger_id": trigger_id or new_trigger_id(),
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel_id, "name": "ops"},
+        "message": message,
+        "state": {"values": {}},
+        "response_url": response_url,
+        "actions": [action],
+    }
+
+
+def view_submission_payload(
+    callback_id: str,
+    *,
+    user_id: str,
+    values: dict[str, Any] | None = None,
+    private_metadata: str = "",
+    team_id: str = TEAM_ID,
+) -> dict[str, Any]:
+    """The ``payload`` of a view_submission: a modal with ``callback_id`` submitted."""
+    view_id = "V" + uuid.uuid4().hex[:10].upper()
+    return {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "user": {"id": user_id, "username": _username(user_id), "team_id": team_id},
+        "api_app_id": APP_ID,
+        "trigger_id": new_trigger_id(),
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "view": {
+            "id": view_id,
+            "team_id": team_id,
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "blocks": [],
+            "state": {"values": values or {}},
+            "hash": uuid.uuid4().hex[:12],
+            "app_id": APP_ID,
+        },
+        "response_urls": [],
+    }
+
+
+def interactivity_body(payload: dict[str, Any]) -> str:
+    """The raw form body of an interactivity request: ``payload=<url-quoted JSON>``."""
+    return "payload=" + quote(json.dumps(payload))
+
+
+def signed_headers(
+    signing_secret: str, body: str, *, timestamp: int | None = None, content_type: str | None = None
+) -> dict[str, str]:
+    """Headers Slack adds to a request: timestamp and signature of the exact raw body."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(signing_secret).generate_signature(timestamp=ts, body=body)
+    if signature is None:
+        raise ValueError("could not sign the request body")
+    return {
+        "Content-Type": content_type or "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": signature,
+    }

@@ -1,0 +1,1 @@
+"""The network guard every test runs under (see sitecustomize)."""
