@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,8 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.errors import ConfigError
 
 _USER_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
-_DURATION = re.compile(r"^([0-9]+)([smhd])$")
-_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d)")
+_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+DURATION_FORM = 'a duration such as "90s", "15m", "1h" or "1h30m"'
 
 
 def _shown(value: Any) -> str:
@@ -41,29 +43,44 @@ def as_float(key: str, value: Any, low: float, high: float) -> float:
     return number
 
 
-def as_duration(key: str, value: Any, low_s: int, high_s: int) -> int:
-    """A duration written as an integer and one unit: "90s", "15m", "1h", "6h", "2d" (seconds)."""
-    text = value.strip().lower() if isinstance(value, str) else ""
-    match = _DURATION.match(text)
-    seconds = int(match.group(1)) * _UNIT_S[match.group(2)] if match else None
-    if seconds is None:
-        raise ConfigError(
-            key,
-            'must be a duration: a whole number and one unit s, m, h or d, like "90s",'
-            f' "15m" or "6h" (got {_shown(value)})',
-        )
+def parse_duration(text: object, *, allow_zero: bool = False) -> float:
+    """Seconds in a duration string: "90s", "15m", "1h", "1h30m", "500ms".
+
+    The one duration syntax of the bot's settings. Raises ``ValueError`` with a reason fit
+    for a one-line configuration error.
+    """
+    raw = text.strip().lower() if isinstance(text, str) else ""
+    position, total = 0, 0.0
+    for match in _DURATION_PART.finditer(raw):
+        if match.start() != position:
+            break
+        total += int(match.group(1)) * _UNIT_S[match.group(2)]
+        position = match.end()
+    if not raw or position != len(raw):
+        raise ValueError(f"must be {DURATION_FORM} (got {_shown(text)})")
+    if total <= 0 and not allow_zero:
+        raise ValueError(f"must be longer than zero (got {_shown(text)})")
+    return total
+
+
+def as_duration(key: str, value: Any, low_s: float, high_s: float) -> int:
+    """A duration setting in whole seconds (rounded up), within [low_s, high_s]."""
+    try:
+        seconds = parse_duration(value, allow_zero=low_s <= 0)
+    except ValueError as exc:
+        raise ConfigError(key, str(exc)) from None
     if not low_s <= seconds <= high_s:
         raise ConfigError(
             key, f"must be from {_seconds(low_s)} to {_seconds(high_s)} (got {_shown(value)})"
         )
-    return seconds
+    return math.ceil(seconds)
 
 
-def _seconds(total: int) -> str:
-    for unit in ("d", "h", "m"):
+def _seconds(total: float) -> str:
+    for unit in ("d", "h", "m", "s"):
         if total and total % _UNIT_S[unit] == 0:
-            return f"{total // _UNIT_S[unit]}{unit}"
-    return f"{total}s"
+            return f"{int(total // _UNIT_S[unit])}{unit}"
+    return f"{total:g}s"
 
 
 def as_bool(key: str, value: Any) -> bool:

@@ -17,17 +17,17 @@ from bot.config_keys import KeyRecorder
 from bot.config_values import (
     as_bool,
     as_choice,
-    as_cron,
     as_duration,
     as_float,
     as_int,
     as_slack_id,
     as_str_list,
-    as_timezone,
     as_url,
     as_user_ids,
 )
 from bot.errors import ConfigError
+from bot.incidents.policy import EscalationPolicy, policy_from_config
+from bot.scheduling.config import ScheduleConfig
 from bot.secrets import Secret
 
 SECRET_ENV = (
@@ -41,6 +41,8 @@ SECRET_ENV = (
     "ARTIFICIAL_ANALYSIS_API_KEY",
     "VERCEL_DEPLOY_HOOK_URL",
     "VERCEL_TOKEN",
+    "ALERTS_TOKEN",
+    "PAGERDUTY_ROUTING_KEY",
 )
 LEGACY_AA_ENV = "artificialanalysis_API_TOKEN"
 
@@ -92,18 +94,13 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "text"
     channel: str = "#ai-monitoring"
-    timezone: str = "Asia/Seoul"
-    daily_report_cron: str = "0 9 * * *"
-    source_check_minutes: int = 30
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     probe_timeout_s: float = 5.0
     health_deadline_s: float = 8.0
     operators: tuple[str, ...] = ()
     slack_team_id: str | None = None
     slack_enterprise_id: str | None = None
-    level2_primary: tuple[str, ...] = ()
-    level2_backup: tuple[str, ...] = ()
-    auto_escalate_minutes: int = 15
-    max_escalation_repeats: int = 3
+    escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
     sync_max_deactivate_share: float = 0.2
     sync_min_active_models: int = 10
     sync_source_timeout_s: float = 30.0
@@ -112,6 +109,8 @@ class Settings:
     work_queue_length: int = 64
     shutdown_grace_s: float = 20.0
     cache_key_prefixes: tuple[str, ...] = ()
+    vercel_project_id: str | None = None
+    vercel_deploy_timeout_s: int = 600
     status_pages: tuple[StatusPage, ...] = ()
     local_mode_forced: bool = False
 
@@ -211,6 +210,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     sync = _section(data, "sync")
     cache = _section(data, "cache")
     work = _section(data, "work")
+    vercel = _section(data, "vercel")
 
     probe_timeout = as_float(
         "health.probe_timeout_seconds", health.get("probe_timeout_seconds", 5), 0.1, 60
@@ -239,28 +239,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         log_format=as_choice("LOG_FORMAT", env.get("LOG_FORMAT", "text").lower(), ("text", "json")),
         channel=channel,
-        timezone=as_timezone("schedule.timezone", schedule.get("timezone", "Asia/Seoul")),
-        daily_report_cron=as_cron(
-            "schedule.daily_report", schedule.get("daily_report", "0 9 * * *")
-        ),
-        source_check_minutes=as_int(
-            "schedule.source_check_minutes", schedule.get("source_check_minutes", 30), 1, 1440
-        ),
+        schedule=ScheduleConfig.from_mapping(schedule),
         probe_timeout_s=probe_timeout,
         health_deadline_s=deadline,
         operators=as_user_ids("auth.operators", auth.get("operators", [])),
         slack_team_id=as_slack_id("slack.team_id", slack.get("team_id"), "T"),
         slack_enterprise_id=as_slack_id("slack.enterprise_id", slack.get("enterprise_id"), "E"),
-        level2_primary=as_user_ids(
-            "escalation.level2_primary", escalation.get("level2_primary", [])
-        ),
-        level2_backup=as_user_ids("escalation.level2_backup", escalation.get("level2_backup", [])),
-        auto_escalate_minutes=as_int(
-            "escalation.auto_escalate_minutes", escalation.get("auto_escalate_minutes", 15), 1, 1440
-        ),
-        max_escalation_repeats=as_int(
-            "escalation.max_repeats", escalation.get("max_repeats", 3), 0, 20
-        ),
+        escalation=policy_from_config(escalation),
         sync_max_deactivate_share=as_float(
             "sync.max_deactivate_share", sync.get("max_deactivate_share", 0.2), 0.0, 1.0
         ),
@@ -279,11 +264,23 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "work.shutdown_grace_seconds", work.get("shutdown_grace_seconds", 20), 0, 600
         ),
         cache_key_prefixes=as_str_list("cache.app_key_prefixes", cache.get("app_key_prefixes", [])),
+        vercel_project_id=_optional_str("vercel.project_id", vercel.get("project_id")),
+        vercel_deploy_timeout_s=as_duration(
+            "vercel.deploy_timeout", vercel.get("deploy_timeout", "10m"), 10, 3 * 3600
+        ),
         status_pages=parse_status_pages(data),
         local_mode_forced=as_bool("AISI_LOCAL_MODE", env.get("AISI_LOCAL_MODE", "false")),
     )
     recorder.check(files)
     return settings
+
+
+def _optional_str(key: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or any(c.isspace() for c in value):
+        raise ConfigError(key, f"must be a string without spaces (got {value!r})")
+    return value
 
 
 def _connection_url(name: str, env: Mapping[str, str], schemes: tuple[str, ...]) -> Secret | None:

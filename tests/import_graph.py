@@ -11,8 +11,9 @@ from pathlib import Path
 PACKAGES = ("bot", "handlers", "jobs", "local_slack")
 # What a domain package may never import: Slack, templates, the Slack side, the stand-in.
 FORBIDDEN_IN_DOMAIN = ("slack_bolt", "slack_sdk", "jinja2", "handlers", "local_slack")
-# Subpackages of bot/ that are adapters rather than domains (none today).
-ADAPTER_PACKAGES: frozenset[str] = frozenset()
+# Subpackages of bot/ that are adapters rather than domains: the command line is an entry
+# point like serve and local mode, and may reach the composition root.
+ADAPTER_PACKAGES: frozenset[str] = frozenset({"bot.cli"})
 
 
 def module_name(root: Path, path: Path) -> str:

@@ -21,8 +21,8 @@ def test_defaults_load_with_an_empty_environment(tmp_path: Path) -> None:
     assert settings.urls == {**URL_DEFAULTS}
     assert settings.port == 3000
     assert settings.channel == "#ai-monitoring"
-    assert settings.timezone == "Asia/Seoul"
-    assert settings.daily_report_cron == "0 9 * * *"
+    assert settings.schedule.timezone == "Asia/Seoul"
+    assert settings.schedule.daily_report.expression == "0 9 * * *"
     assert settings.data_dir == tmp_path / ".local" / "share" / "aisi-bot"
 
 

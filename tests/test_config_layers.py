@@ -75,7 +75,7 @@ def test_the_example_local_toml_is_valid(tmp_path: Path) -> None:
     shutil.copyfile(REPO / "config" / "local.toml.example", tmp_path / "local.toml")
     settings = load_settings({"BOT_CONFIG_DIR": str(tmp_path)})
     assert settings.operators == ("U0123456789",)
-    assert settings.level2_backup == ("S0123456789",)
+    assert settings.escalation.backup == ("S0123456789",)
     assert len(settings.status_pages) == 5
 
 

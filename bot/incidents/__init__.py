@@ -33,7 +33,7 @@ from bot.incidents.notify import (
     PagerError,
     RecordingNotifier,
 )
-from bot.incidents.policy import EscalationPolicy, may_press_incident_button, parse_duration
+from bot.incidents.policy import EscalationPolicy, may_press_incident_button
 from bot.incidents.service import IncidentService
 
 __all__ = [
@@ -65,6 +65,5 @@ __all__ = [
     "State",
     "TransitionResult",
     "may_press_incident_button",
-    "parse_duration",
     "validate_alert",
 ]

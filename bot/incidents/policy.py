@@ -2,39 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config_values import as_int, as_user_ids
-from bot.errors import ConfigError
+from bot.config_values import as_duration, as_int, as_user_ids
 from bot.incidents.model import EscalationTarget
-
-_DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d)")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in a duration string: ``"90s"``, ``"15m"``, ``"1h"``, ``"1h30m"``.
-
-    Raises ``ValueError`` with a reason fit for a one-line configuration error.
-    """
-    raw = text.strip().lower() if isinstance(text, str) else ""
-    if not raw:
-        raise ValueError(f"must be a duration such as 90s, 15m or 1h (got {text!r})")
-    position = 0
-    total = 0.0
-    for match in _DURATION_PART.finditer(raw):
-        if match.start() != position:
-            break
-        total += int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        position = match.end()
-    if position != len(raw):
-        raise ValueError(f"must be a duration such as 90s, 15m or 1h (got {text!r})")
-    if total <= 0:
-        raise ValueError(f"must be longer than zero (got {text!r})")
-    return total
 
 
 @dataclass(frozen=True)
@@ -97,17 +70,13 @@ def policy_from_config(section: Mapping[str, Any]) -> EscalationPolicy:
     ``auto_escalate_after`` (a duration string) replaces ``auto_escalate_minutes``, which is
     still read when the new key is absent. Defaults: 15 min, 3 repeats, flap threshold 2.
     """
-    key = "escalation.auto_escalate_after"
-    raw_after = section.get("auto_escalate_after")
-    if raw_after is not None:
-        if not isinstance(raw_after, str):
-            raise ConfigError(key, f"must be a duration such as 90s, 15m or 1h (got {raw_after!r})")
-        try:
-            after_s = parse_duration(raw_after)
-        except ValueError as exc:
-            raise ConfigError(key, str(exc)) from None
-        if after_s > MAX_AUTO_ESCALATE_AFTER_S:
-            raise ConfigError(key, f"must be at most 7d (got {raw_after!r})")
+    if section.get("auto_escalate_after") is not None:
+        after_s: float = as_duration(
+            "escalation.auto_escalate_after",
+            section["auto_escalate_after"],
+            1,
+            MAX_AUTO_ESCALATE_AFTER_S,
+        )
     else:
         minutes = section.get("auto_escalate_minutes", 15)
         after_s = 60.0 * as_int("escalation.auto_escalate_minutes", minutes, 1, 10080)

@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot.config_values import parse_duration
 from bot.errors import DependencyError
-from bot.incidents.policy import parse_duration
 from bot.recovery.model import StepName
 from bot.recovery.steps import StepContext, StepFailedError
 from bot.vercel import TIMEOUT, DeployHook, Deployment, VercelDeployments

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.config_values import as_timezone
+from bot.config_values import as_timezone, parse_duration
 from bot.errors import ConfigError
-from bot.incidents.policy import parse_duration
 from bot.scheduling.triggers import TriggerKind, TriggerSpec, cron_trigger
 
 

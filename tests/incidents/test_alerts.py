@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from bot.config_values import parse_duration
 from bot.errors import ConfigError
 from bot.incidents import (
     AlertStatus,
@@ -13,7 +14,6 @@ from bot.incidents import (
     EscalationPolicy,
     Severity,
     may_press_incident_button,
-    parse_duration,
     validate_alert,
 )
 from bot.incidents.policy import policy_from_config

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
-import time
 from collections.abc import Callable
 
 import httpx
@@ -228,27 +226,3 @@ async def test_page_parsing_runs_in_a_worker_thread(monkeypatch: pytest.MonkeyPa
         result = await fetch_aa_page(client=client, base_url=BASE, timeout_s=5)
     assert result.status == "ok"
     assert threads and threads[0] is not threading.main_thread()
-
-
-async def test_event_loop_keeps_ticking_while_the_page_is_parsed() -> None:
-    """While the 3.5 MB page is fetched and parsed, the loop never stalls ≥ 50 ms."""
-    done = asyncio.Event()
-    gaps: list[float] = []
-
-    async def ticker() -> None:
-        last = time.perf_counter()
-        while not done.is_set():
-            await asyncio.sleep(0.005)  # a ticker, not synchronisation
-            now = time.perf_counter()
-            gaps.append(now - last)
-            last = now
-
-    tick = asyncio.create_task(ticker())
-    await asyncio.sleep(0)
-    async with client_for(serve(PAGE_BODY, "text/html")) as client:
-        result = await fetch_aa_page(client=client, base_url=BASE, timeout_s=5)
-    done.set()
-    await tick
-    assert result.status == "ok"
-    assert len(gaps) >= 3, "the parse finished too fast to measure"
-    assert max(gaps) < 0.050, f"event loop stalled {max(gaps) * 1000:.0f} ms"

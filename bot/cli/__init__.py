@@ -1,0 +1,99 @@
+"""The `aisi-bot` command: the same operations as Slack, printed as text or JSON.
+
+Exit codes: 0 healthy / done, 1 degraded or failed, 2 usage or configuration error. Each
+subcommand is a ``CliCommand`` in its own module, listed once in ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+import psycopg
+from psycopg_pool import PoolTimeout
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from bot.cli.base import EXIT_FAILED, EXIT_USAGE, CliCommand, StoreUnreachable
+from bot.cli.db import DB
+from bot.cli.health import HEALTH, KEYS
+from bot.cli.sync import SYNC
+from bot.errors import ConfigError
+from bot.logs import setup_logging
+from bot.secrets import Redactor
+from bot.settings import Settings, load_settings
+from bot.wiring import build_runtime
+
+COMMANDS: tuple[CliCommand, ...] = (HEALTH, KEYS, SYNC, DB)
+NOT_BUILT = ("recover", "report", "jobs")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aisi-bot", description="ChatOps for AI Server Information"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("serve", help="run the bot (HTTP, Socket Mode, or local mode without Slack)")
+    for command in COMMANDS:
+        command.add_arguments(sub.add_parser(command.name, help=command.help))
+    for name in NOT_BUILT:
+        extra = sub.add_parser(name, help="not available in this version yet")
+        extra.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if args.command == "serve":
+        if settings.slack_mode == "local":
+            from bot.local_mode import run_local_mode
+
+            return await run_local_mode(settings)
+        from bot.serve import serve
+
+        return await serve(settings)
+    command = next(c for c in COMMANDS if c.name == args.command)
+    runtime = await build_runtime(settings, migrate=False, stores=command.stores(args))
+    try:
+        return await command.run(runtime, args)
+    finally:
+        await runtime.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `aisi-bot` console script."""
+    args = _parser().parse_args(argv)
+    if args.command in NOT_BUILT:
+        print(
+            f"aisi-bot {args.command}: not available in this version yet; nothing was done.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"aisi-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    setup_logging(settings.log_level, settings.log_format, Redactor(settings.secret_values()))
+    if args.command != "serve" and settings.log_level != "DEBUG":
+        # A command reports an unreachable database itself, in one line; the pool's
+        # reconnection warnings would only repeat it.
+        logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
+    try:
+        return asyncio.run(_run(settings, args))
+    except ConfigError as exc:  # found while starting (a user group Slack refuses)
+        print(f"aisi-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreUnreachable as exc:
+        print(f"aisi-bot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except (PoolTimeout, psycopg.OperationalError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"aisi-bot: database unreachable: {first}", file=sys.stderr)
+        return EXIT_FAILED
+    except RedisConnectionError as exc:
+        print(f"aisi-bot: cache (Redis) unreachable: {type(exc).__name__}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_FAILED
