@@ -16,8 +16,9 @@ from typing import TypeVar
 from bot.incidents.changes import ChangeLine
 from bot.incidents.machine import EscalationStep
 from bot.incidents.model import EscalationTarget, EventKind, Incident, IncidentEvent
-from bot.incidents.notify import IncidentNotifier, IncidentPager, PagerError
+from bot.incidents.notify import IncidentMetrics, IncidentNotifier, IncidentPager, PagerError
 from bot.incidents.outbox import OutboxStore
+from bot.incidents.stats import StatsStore
 from bot.incidents.store import IncidentStore
 from bot.incidents.support import VendorContact, VendorStatus, build_support_request
 
@@ -43,7 +44,11 @@ class Effects:
         vendor_status: VendorStatusReader | None = None,
         what_changed: ChangeReader | None = None,
         read_timeout_s: float = 8.0,
+        metrics: IncidentMetrics | None = None,
+        stats: StatsStore | None = None,
     ) -> None:
+        self._metrics = metrics if stats is not None else None
+        self._stats = stats
         self._vendors = tuple(vendors)
         self._vendor_status = vendor_status
         self._what_changed = what_changed
@@ -73,11 +78,12 @@ class Effects:
         self,
         incident: Incident,
         event: IncidentEvent,
-        changes: Sequence[ChangeLine] | None,
         *,
+        now: datetime | None = None,
         trigger_pager: bool = True,
     ) -> Incident:
-        """Post the new incident's message, remember where it is, trigger the pager."""
+        """Post the new incident's message and remember where it is, trigger the pager, then
+        (with ``now``) read and post what changed: the message never waits for those reads."""
         ok, ref = await self.guarded("post", self._notifier.incident_changed(incident, event))
         if ok and ref is not None:
             _, placed = await self.guarded(
@@ -90,11 +96,21 @@ class Effects:
                     # Repeats (or a transition) landed while the message was being posted.
                     await self.guarded("update", self._notifier.incident_changed(placed, None))
                 incident = placed
-        if changes:
-            await self.guarded("what changed", self._notifier.what_changed(incident, changes))
         if trigger_pager:
             await self.page("trigger", incident)
+        if now is not None:
+            changes = await self.read_changes(now)
+            if changes:
+                await self.guarded("what changed", self._notifier.what_changed(incident, changes))
         return incident
+
+    async def count_open(self) -> None:
+        """Refresh the open-incidents gauge (when metrics are wired) from PostgreSQL."""
+        if self._metrics is None or self._stats is None:
+            return
+        ok, counts = await self.guarded("count open", self._stats.open_by_severity())
+        if ok and counts is not None:
+            self._metrics.set_open(counts)
 
     async def repeated(self, incident: Incident) -> None:
         """Update the message in place (count, last seen); the notifier coalesces."""
@@ -208,7 +224,7 @@ class Effects:
             incident = await self._store.get(event.incident_id)
             if event.kind is EventKind.OPENED:
                 if incident.message_ts is None:
-                    posted = await self.opened(incident, event, None, trigger_pager=False)
+                    posted = await self.opened(incident, event, trigger_pager=False)
                     delivered += posted.message_ts is not None
                 else:
                     delivered += await self._outbox.mark_delivered([event.id], now=now)
