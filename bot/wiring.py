@@ -25,6 +25,7 @@ from bot.db import Database
 from bot.dedupe import EventLedger
 from bot.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedServer
 from bot.health.wiring import build_health_check
+from bot.incident_wiring import build_incidents, keep_incidents_moving, level2_people
 from bot.lifecycle import finish_work
 from bot.looplag import watch_loop_lag
 from bot.metrics import Metrics
@@ -112,6 +113,21 @@ async def build_runtime(
         workers=settings.work_workers, queue_length=settings.work_queue_length, metrics=metrics
     )
     work.start()
+    renderer = Renderer()
+    health = build_health_check(
+        settings, db=db, redis=redis, http=http, observe=metrics.observe_probe
+    )
+    lookup = partial(usergroup_members, slack)
+    incidents, incident_side = build_incidents(
+        settings,
+        db=db,
+        http=http,
+        slack=slack,
+        renderer=renderer,
+        metrics=metrics,
+        health=health,
+        level2=level2_people(settings, lookup=lookup, redis=redis),
+    )
     runtime = Runtime(
         settings=settings,
         db=db,
@@ -119,19 +135,17 @@ async def build_runtime(
         http=http,
         replies=aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REPLY_TIMEOUT_S)),
         slack=slack,
-        renderer=Renderer(),
+        renderer=renderer,
         metrics=metrics,
-        health=build_health_check(
-            settings, db=db, redis=redis, http=http, observe=metrics.observe_probe
-        ),
+        health=health,
         sync=build_sync_service(settings, db=db, redis=redis, http=http),
         work=work,
-        operators=Operators(
-            settings.operators, lookup=partial(usergroup_members, slack), redis=redis
-        ),
+        operators=Operators(settings.operators, lookup=lookup, redis=redis),
         events=EventLedger(redis),
         audit=AuditLog(db),
         redactor=Redactor(settings.secret_values()),
+        incidents=incidents,
+        incident_side=incident_side,
         embedded=urls.embedded,
     )
     if migrate:
@@ -160,8 +174,9 @@ async def running_bot(
     settings: Settings, *, host: str, port: int, http_events: bool = True
 ) -> AsyncIterator[RunningBot]:
     """Build the runtime, learn from Slack what serving needs (the members of the user groups
-    in auth.operators: a group Slack refuses is a ConfigError), build the Bolt app and serve
-    /slack/events (when ``http_events``), /healthz, /readyz and /metrics.
+    in auth.operators and of the Level 2 groups: a group Slack refuses is a ConfigError),
+    start the incident timers, build the Bolt app and serve /slack/events (when
+    ``http_events``), /alerts, /healthz, /readyz and /metrics.
 
     On exit: stop taking requests, let acknowledged work finish within the grace period
     (counted from ``begin_shutdown``), close every client and stop the embedded servers.
@@ -170,6 +185,10 @@ async def running_bot(
     try:
         runtime.spawn(watch_loop_lag(runtime.metrics.observe_loop_lag))
         await runtime.operators.resolve()
+        await runtime.incident_side.level2.resolve()
+        runtime.spawn(
+            keep_incidents_moving(runtime.incidents, runtime.incident_side, ready=runtime.migrated)
+        )
         bolt = build_bolt_app(runtime)
         web_app = build_web_app(runtime, bolt if http_events else None)
         runner, bound = await start_site(web_app, host, port)

@@ -31,7 +31,8 @@ async def print_report(
     if as_json:
         print_json(report)
     else:
-        print(message_to_text(runtime.renderer.render(template, report=report).as_kwargs()))
+        message = runtime.renderer.render(template, report=report, interactive=False)
+        print(message_to_text(message.as_kwargs()))
     return EXIT_OK if report.state is ProbeState.OK else EXIT_FAILED
 
 

@@ -266,10 +266,14 @@ class IncidentService(IncidentReader):
     async def deliver_pending(self, *, older_than_s: float = 60.0, limit: int = 100) -> int:
         """Catch up on timeline lines (and first messages) that never reached Slack.
 
-        Run it from a job that runs once across replicas. Returns how many were delivered.
+        One replica at a time (an advisory lock; the others return 0 at once), so every
+        replica and the scheduler may call it. Returns how many were delivered.
         """
-        before = self._clock() - timedelta(seconds=older_than_s)
-        return await self._effects.deliver_pending(before=before, limit=limit)
+        async with self._outbox.exclusive() as mine:
+            if not mine:
+                return 0
+            before = self._clock() - timedelta(seconds=older_than_s)
+            return await self._effects.deliver_pending(before=before, limit=limit)
 
     # -- internals ------------------------------------------------------------------------
 

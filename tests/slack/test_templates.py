@@ -22,6 +22,8 @@ from bot.sync.plan import SyncPlan
 from bot.sync.service import SyncReport, SyncRequest
 from bot.sync.validate import Violation
 from local_slack.validation import validate_blocks
+from tests.incidents.template_samples import OVERFLOW as INCIDENT_OVERFLOW
+from tests.incidents.template_samples import SAMPLES as INCIDENT_SAMPLES
 from tests.scheduling.report_samples import huge_report, template_samples
 
 LONG = "Ünïcödé ✓ 模型 — <!channel> & <https://evil|click> " * 200
@@ -183,8 +185,9 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
     "daily_report": template_samples(),
     "not_authorized": [
         lambda: {"what": "run /sync", "who_may": "configured operators"},
-        lambda: {"what": LONG, "who_may": "<!channel>"},
+        lambda: {"what": LONG, "who_may": "<!channel>", "keys": LONG},
     ],
+    **INCIDENT_SAMPLES,
 }
 
 
@@ -248,6 +251,7 @@ OVERFLOW: dict[str, tuple[Callable[[], dict[str, Any]], tuple[str, ...]]] = {
     "not_built": (lambda: {"command": HUGE}, ("…",)),
     "not_authorized": (lambda: {"what": HUGE, "who_may": HUGE}, ("…",)),
     "daily_report": (lambda: {"view": present(huge_report())}, ("more providers",)),
+    **INCIDENT_OVERFLOW,
 }
 
 
