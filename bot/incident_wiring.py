@@ -45,7 +45,7 @@ from bot.operators import MemberLookup, Operators
 from bot.render import Renderer
 from bot.settings import Settings
 from bot.slack_client import build_web_client
-from bot.slack_incidents import SlackIncidentNotifier
+from bot.slack_incidents import SlackIncidentNotifier, UnpostedNotifier
 from bot.vercel import SOURCE as VERCEL_SOURCE
 from bot.vercel import VercelDeployments
 
@@ -61,7 +61,7 @@ ALERT_QUEUE_SHARE = 0.75  # alerts may fill this share of the work queue; comman
 class IncidentSide:
     """What the incident service is wired to: Slack, the Level 2 people, the metrics."""
 
-    notifier: SlackIncidentNotifier
+    notifier: SlackIncidentNotifier | UnpostedNotifier  # the latter: no Slack token here
     level2: Operators  # escalation.level2_primary / level2_backup: users and groups
     prometheus: IncidentPrometheus
     pager: PagerDutyPager | None = None
@@ -103,16 +103,18 @@ def build_incidents(
         assert service is not None, "the notifier reloads once the service exists"
         return await service.get(incident_id)
 
-    notifier = SlackIncidentNotifier(
-        client=slack,
-        updates=updates,
-        renderer=renderer,
-        channel=settings.channel,
-        timezone=settings.schedule.timezone,
-        wait_words=duration_words(policy.after_s),
-        reload=reload,
-        group_members=level2.members_of,
-    )
+    notifier: SlackIncidentNotifier | UnpostedNotifier = UnpostedNotifier()
+    if token is not None:
+        notifier = SlackIncidentNotifier(
+            client=slack,
+            updates=updates,
+            renderer=renderer,
+            channel=settings.channel,
+            timezone=settings.schedule.timezone,
+            wait_words=duration_words(policy.after_s),
+            reload=reload,
+            group_members=level2.members_of,
+        )
     prometheus = IncidentPrometheus(metrics.registry)
     pager = None
     routing_key = settings.secret("PAGERDUTY_ROUTING_KEY")

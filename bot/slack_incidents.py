@@ -210,3 +210,33 @@ class SlackIncidentNotifier:
     async def aclose(self, timeout_s: float = 5.0) -> None:
         """Send the updates still queued (within ``timeout_s``), then stop."""
         await self.updates.aclose(timeout_s=timeout_s)
+
+
+class UnpostedNotifier:
+    """The notifier of a process without ``SLACK_BOT_TOKEN`` (the CLI on a machine without
+    it): nothing is posted here, every line stays in the outbox, and the serving bot posts
+    it on its next catch-up."""
+
+    REASON = "no SLACK_BOT_TOKEN in this process; the serving bot posts it"
+
+    async def incident_changed(
+        self, incident: Incident, event: IncidentEvent | None
+    ) -> MessageRef | None:
+        raise NotifyError(self.REASON)
+
+    async def thread_line(self, incident: Incident, event: IncidentEvent) -> None:
+        raise NotifyError(self.REASON)
+
+    async def page_level2(
+        self, incident: Incident, user_ids: tuple[str, ...], step: EscalationStep
+    ) -> None:
+        raise NotifyError(self.REASON)
+
+    async def level3_request(self, incident: Incident, request: SupportRequest) -> None:
+        raise NotifyError(self.REASON)
+
+    async def what_changed(self, incident: Incident, lines: Sequence[ChangeLine]) -> None:
+        raise NotifyError(self.REASON)
+
+    async def aclose(self) -> None:
+        """Nothing is queued."""

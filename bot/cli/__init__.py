@@ -16,9 +16,11 @@ import psycopg
 from psycopg_pool import PoolTimeout
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from bot.cli.alert import ALERT
 from bot.cli.base import EXIT_FAILED, EXIT_USAGE, CliCommand, StoreUnreachable
 from bot.cli.db import DB
 from bot.cli.health import HEALTH, KEYS
+from bot.cli.incidents import INCIDENTS
 from bot.cli.sync import SYNC
 from bot.errors import ConfigError
 from bot.logs import setup_logging
@@ -26,7 +28,7 @@ from bot.secrets import Redactor
 from bot.settings import Settings, load_settings
 from bot.wiring import build_runtime
 
-COMMANDS: tuple[CliCommand, ...] = (HEALTH, KEYS, SYNC, DB)
+COMMANDS: tuple[CliCommand, ...] = (HEALTH, KEYS, SYNC, DB, ALERT, INCIDENTS)
 NOT_BUILT = ("recover", "report", "jobs")
 
 

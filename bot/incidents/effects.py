@@ -16,7 +16,13 @@ from typing import TypeVar
 from bot.incidents.changes import ChangeLine
 from bot.incidents.machine import EscalationStep
 from bot.incidents.model import EscalationTarget, EventKind, Incident, IncidentEvent
-from bot.incidents.notify import IncidentMetrics, IncidentNotifier, IncidentPager, PagerError
+from bot.incidents.notify import (
+    IncidentMetrics,
+    IncidentNotifier,
+    IncidentPager,
+    NotifyError,
+    PagerError,
+)
 from bot.incidents.outbox import OutboxStore
 from bot.incidents.stats import StatsStore
 from bot.incidents.store import IncidentStore
@@ -63,6 +69,9 @@ class Effects:
         """Run one notification; (False, None) after logging when it failed."""
         try:
             return True, await work
+        except NotifyError as exc:  # expected (Slack away, no token here): the outbox retries
+            log.warning("incident notification %s not delivered: %s", what, exc.public_text)
+            return False, None
         except Exception:  # a notifier's failure must never undo a committed transition
             error_id = uuid.uuid4().hex[:8]
             log.exception("incident notification %s failed (error id %s)", what, error_id)
@@ -100,7 +109,7 @@ class Effects:
             await self.page("trigger", incident)
         if now is not None:
             changes = await self.read_changes(now)
-            if changes:
+            if changes is not None:  # none at all is worth saying too: nobody digs for it
                 await self.guarded("what changed", self._notifier.what_changed(incident, changes))
         return incident
 
@@ -224,7 +233,7 @@ class Effects:
             incident = await self._store.get(event.incident_id)
             if event.kind is EventKind.OPENED:
                 if incident.message_ts is None:
-                    posted = await self.opened(incident, event, trigger_pager=False)
+                    posted = await self.opened(incident, event, now=now, trigger_pager=False)
                     delivered += posted.message_ts is not None
                 else:
                     delivered += await self._outbox.mark_delivered([event.id], now=now)
@@ -232,4 +241,6 @@ class Effects:
                 delivered += await self.escalated(incident, event)
             elif await self.thread_line(incident, event):
                 delivered += 1
+                # A transition made where Slack was out of reach: the message shows it too.
+                await self.guarded("update", self._notifier.incident_changed(incident, None))
         return delivered
