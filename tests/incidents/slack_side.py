@@ -111,13 +111,13 @@ def texts(calls: list[RecordedCall]) -> list[str]:
 
 
 async def wait_for_text(
-    slack: LocalSlack, method: str, words: str, *, timeout: float = 10.0, since: int = 0
+    slack: LocalSlack, method: str, words: str, *, within: float = 10.0, since: int = 0
 ) -> RecordedCall:
     """The first successful call of ``method`` whose text contains ``words``."""
     return await slack.wait_for(
         method,
         predicate=lambda c: c.ok and words in str(c.body.get("text", "")),
-        timeout=timeout,
+        timeout=within,
         since=since,
     )
 
@@ -128,12 +128,12 @@ def rows(database_url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
 
 
-async def wait_until(check: Any, *, timeout: float = 10.0, what: str = "a condition") -> Any:
+async def wait_until(check: Any, *, within: float = 10.0, what: str = "a condition") -> Any:
     """Wait (bounded) for ``check()`` to return something truthy, asking again each 50 ms.
 
     For state that has no event to wait on (rows written by another process).
     """
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         value = check()
         if value:

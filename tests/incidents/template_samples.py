@@ -81,8 +81,12 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
         lambda: {"line": _line(EventKind.ACKNOWLEDGED), "wait": "15 min"},
         lambda: {
             "line": _line(
-                EventKind.ESCALATED, "system", target="primary", users=["U0P", "S0GROUP"],
-                auto=True, last_automatic=False,
+                EventKind.ESCALATED,
+                "system",
+                target="primary",
+                users=["U0P", "S0GROUP"],
+                auto=True,
+                last_automatic=False,
             ),
             "wait": "2 s",
         },
@@ -120,8 +124,9 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
         lambda: {
             "opened": [
                 HealthIncident("db", "/health: Database down", 12, Action.CREATED),
-                HealthIncident("vendors", "/health: Vendor status pages degraded", 13,
-                               Action.UPDATED),
+                HealthIncident(
+                    "vendors", "/health: Vendor status pages degraded", 13, Action.UPDATED
+                ),
             ],
             "channel": "#ai-monitoring",
         },

@@ -147,11 +147,13 @@ async def test_a_double_click_makes_one_transition_and_one_notice(
         "response_url", predicate=lambda c: "already acknowledged" in str(c.body.get("text"))
     )
     assert notice.body["response_type"] == "ephemeral"
-    assert re.search(r"already acknowledged by <@U0(OPERATOR|PRIMARY)> at \d\d:\d\d", notice.body["text"])
+    said = r"already acknowledged by <@U0(OPERATOR|PRIMARY)> at \d\d:\d\d"
+    assert re.search(said, notice.body["text"])
     assert opened.bot.runtime is not None and await opened.bot.runtime.wait_idle(10)
     events = rows(
         database_url,
-        "SELECT actor FROM chatops.incident_events WHERE incident_id = %s AND kind = 'acknowledged'",
+        "SELECT actor FROM chatops.incident_events"
+        " WHERE incident_id = %s AND kind = 'acknowledged'",
         opened.incident_id,
     )
     assert len(events) == 1
