@@ -78,6 +78,8 @@ class SlackIncidentNotifier:
         self._reload = reload
         self._group_members = group_members
         self._clock = clock
+        self._interval_s = interval_s
+        self._last_update: dict[int, float] = {}
         self.updates: Coalescer[int, MessageRef] = Coalescer(self._update, interval_s=interval_s)
 
     # ---- the message ------------------------------------------------------------------------
@@ -107,6 +109,14 @@ class SlackIncidentNotifier:
     async def _update(self, incident_id: int, ref: MessageRef) -> None:
         incident = await self._reload(incident_id)  # the newest state, whatever was queued
         message = self.render(incident)
+        # The coalescer spaces the sends; reading the incident takes a varying time, so the
+        # spacing is kept once more right before the call itself.
+        loop = asyncio.get_running_loop()
+        last = self._last_update.get(incident_id)
+        if last is not None and loop.time() - last < self._interval_s:
+            await asyncio.sleep(self._interval_s - (loop.time() - last))
+        self._last_update[incident_id] = loop.time()
+        self._forget_old_updates(loop.time())
         try:
             await self._updates_client.chat_update(
                 channel=ref.channel, ts=ref.ts, **message.as_kwargs()
@@ -118,6 +128,11 @@ class SlackIncidentNotifier:
             log.warning(
                 "incident %d: chat.update refused: %s", incident_id, exc.response.get("error")
             )
+
+    def _forget_old_updates(self, now: float, keep: int = 1000) -> None:
+        if len(self._last_update) > keep:
+            for key in [k for k, at in self._last_update.items() if now - at > self._interval_s]:
+                del self._last_update[key]
 
     # ---- the thread -------------------------------------------------------------------------
     async def thread_line(self, incident: Incident, event: IncidentEvent) -> None:

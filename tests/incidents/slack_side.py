@@ -141,3 +141,14 @@ async def wait_until(check: Any, *, within: float = 10.0, what: str = "a conditi
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+class Timed:
+    """When (monotonic) each call reached the local Slack server, by its index in the log:
+    pass it as ``LocalSlack(on_call=...)``."""
+
+    def __init__(self) -> None:
+        self.at: list[float] = []
+
+    def __call__(self, call: RecordedCall) -> None:
+        self.at.append(time.monotonic())

@@ -92,6 +92,10 @@ async def test_acknowledge_updates_the_message_and_adds_a_thread_line(
     line = await wait_for_text(opened.slack, "chat.postMessage", "Acknowledged by")
     assert line.body["thread_ts"] == opened.ts and "<@U0OPERATOR>" in line.body["text"]
     assert _state(opened, database_url) == ("acknowledged", 1)
+    assert opened.bot.runtime is not None and await opened.bot.runtime.wait_idle(10)
+    _, metrics = await opened.bot.get("/metrics")
+    assert 'aisi_incident_time_to_acknowledge_seconds_count{severity="critical"} 1.0' in metrics
+    assert 'aisi_incidents_open{severity="critical"} 1.0' in metrics
 
 
 async def test_escalate_to_level2_mentions_and_dms_the_primary(
