@@ -109,14 +109,13 @@ class SlackIncidentNotifier:
     async def _update(self, incident_id: int, ref: MessageRef) -> None:
         incident = await self._reload(incident_id)  # the newest state, whatever was queued
         message = self.render(incident)
-        # The coalescer spaces the sends; reading the incident takes a varying time, so the
-        # spacing is kept once more right before the call itself.
+        # The coalescer spaces the sends; the spacing is kept once more from the moment the
+        # previous call came back, so Slack never sees two updates of a message in a second
+        # (reading the incident and the network take varying times).
         loop = asyncio.get_running_loop()
         last = self._last_update.get(incident_id)
         if last is not None and loop.time() - last < self._interval_s:
             await asyncio.sleep(self._interval_s - (loop.time() - last))
-        self._last_update[incident_id] = loop.time()
-        self._forget_old_updates(loop.time())
         try:
             await self._updates_client.chat_update(
                 channel=ref.channel, ts=ref.ts, **message.as_kwargs()
@@ -128,6 +127,9 @@ class SlackIncidentNotifier:
             log.warning(
                 "incident %d: chat.update refused: %s", incident_id, exc.response.get("error")
             )
+        finally:
+            self._last_update[incident_id] = loop.time()
+            self._forget_old_updates(loop.time())
 
     def _forget_old_updates(self, now: float, keep: int = 1000) -> None:
         if len(self._last_update) > keep:

@@ -100,7 +100,7 @@ async def test_a_storm_posts_one_message_per_key_with_the_right_counts(
         for call in local_slack.calls_for("chat.update"):
             updates[call.body["ts"]].append(timed.at[call.index])
         gaps = [b - a for times in updates.values() for a, b in itertools.pairwise(times)]
-        assert gaps and min(gaps) >= 0.95, min(gaps)
+        assert gaps and min(gaps) >= 0.99, min(gaps)  # as Slack received them
         for key in KEYS:
             resolved = alert(key, status="resolved")
             status, answer, _ = await post_alert(bot.session, bot.url, resolved)
