@@ -110,7 +110,11 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             except Exception as error:
                 await report_failure(runtime, _respond(where), SOURCE, error)
 
-        if runtime.work.submit(SOURCE, guarded) is not Admission.ACCEPTED:
+        async def abandoned() -> None:  # shutdown came before a worker was free
+            message = runtime.renderer.render("stopped", command=SOURCE, started=False)
+            await _tell(runtime, client, where, user_id, message, visible=False)
+
+        if runtime.work.submit(SOURCE, guarded, abandon=abandoned) is not Admission.ACCEPTED:
             await ack(response_action="errors", errors={BlockId.RECOVER_STEPS.value: BUSY})
             return
         await ack(response_action="clear")
