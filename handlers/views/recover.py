@@ -21,7 +21,14 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.recovery import Outcome, RecoveryOptions, RecoveryReport, StepsError, parse_steps
+from bot.recovery import (
+    ALL_STEPS,
+    Outcome,
+    RecoveryOptions,
+    RecoveryReport,
+    StepsError,
+    parse_steps,
+)
 from bot.render import Message
 from bot.runtime import Runtime
 from bot.work import Admission
@@ -35,6 +42,7 @@ log = logging.getLogger(__name__)
 SOURCE = Command.RECOVER.value  # the work's name in metrics and the error log
 NO_STEPS = "Choose at least one step."
 BUSY = "The bot is busy (or stopping) and started nothing; submit again in a moment."
+KNOWN_STEPS = frozenset(step.value for step in ALL_STEPS)
 _CHANNEL = re.compile(r"^[CDGU][A-Z0-9]{2,30}$")
 
 
@@ -66,16 +74,22 @@ class Where:
         )
 
 
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _selected(values: dict[str, Any], block: BlockId, action: InputId) -> list[str]:
-    state = values.get(block.value, {}).get(action.value, {})
-    options = state.get("selected_options") if isinstance(state, dict) else None
+    state = _dict(_dict(values.get(block.value)).get(action.value))
+    options = state.get("selected_options")
     return [str(o.get("value")) for o in options or [] if isinstance(o, dict)]
 
 
 def parse_submission(view: dict[str, Any]) -> RecoveryOptions:
-    """The options the person ticked; raises StepsError when no step is ticked."""
-    values = (view.get("state") or {}).get("values") or {}
-    steps = parse_steps(_selected(values, BlockId.RECOVER_STEPS, InputId.RECOVER_STEPS))
+    """The options the person ticked (unknown values ignored); raises StepsError when no
+    step is ticked."""
+    values = _dict(_dict(view.get("state")).get("values"))
+    ticked = _selected(values, BlockId.RECOVER_STEPS, InputId.RECOVER_STEPS)
+    steps = parse_steps(v for v in ticked if v in KNOWN_STEPS)
     chosen = set(_selected(values, BlockId.RECOVER_OPTIONS, InputId.RECOVER_OPTIONS))
     return RecoveryOptions(
         steps=steps,

@@ -279,6 +279,21 @@ async def test_no_step_ticked_keeps_the_dialog_open_with_an_error(
     assert local_slack.calls_for("chat.postMessage") == []
 
 
+async def test_a_forged_or_malformed_submission_runs_nothing(
+    drive: RecoverDriver, local_slack: LocalSlack, vercel: VercelStandIn, database_url: str
+) -> None:
+    """Signed submissions naming a step that does not exist, or with a state of the wrong
+    shape: answered with the error on the steps, nothing run, nothing posted."""
+    forged = {"steps": {"type": "checkboxes", "selected_options": [{"value": "flushall"}]}}
+    for values in ({"recover_steps": forged}, {"recover_steps": ["x"]}, {"recover_steps": 7}):
+        reply = await drive.bot.sender.submit_view(
+            "recover_confirm", user_id=OPERATOR, values=values
+        )
+        assert json.loads(reply.text)["response_action"] == "errors", reply.text
+    assert recovery_rows(database_url) == [] and vercel.requests == []
+    assert local_slack.calls_for("chat.postMessage") == []
+
+
 async def test_a_hook_answering_500_fails_the_run_and_says_so(
     drive: RecoverDriver, vercel: VercelStandIn, database_url: str
 ) -> None:
