@@ -20,6 +20,7 @@ import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -49,6 +50,7 @@ TEMPLATE_SUFFIX = ".json.j2"
 SURFACES: dict[str, frozenset[Surface]] = {
     "home": frozenset({Surface.HOME}),
     "not_authorized": frozenset({Surface.MESSAGE, Surface.MODAL}),
+    "recover_modal": frozenset({Surface.MODAL}),
 }
 MESSAGE_ONLY = frozenset({Surface.MESSAGE})
 
@@ -147,6 +149,7 @@ class Renderer:
         self._env.globals["quota_line"] = quota_line
         self._env.globals["fit_list"] = fit_list
         self._env.globals["fit_lines"] = self.fit_lines
+        self._env.globals["utc_time"] = utc_time
         self._constant: dict[tuple[str, tuple[tuple[str, str | int | bool], ...]], Message] = {}
 
     # ---- the filters: values stay raw (tagged) until the surface's limits are applied ----
@@ -243,6 +246,13 @@ class Renderer:
         text = self._texts.value(data.get("text", ""), FALLBACK_TEXT)
         title = self._texts.value(data.get("title", ""), VIEW_TITLE)
         return Message(str(text), blocks, str(title), surface, finisher.left_out)
+
+
+def utc_time(moment: datetime) -> str:
+    """``2026-11-26 03:12:04 UTC`` (a naive time is taken as UTC)."""
+    if moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def fit_list(items: Sequence[Any], room: int, noun: str) -> Fitted:
