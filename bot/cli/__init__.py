@@ -19,6 +19,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from bot.cli.base import EXIT_FAILED, EXIT_USAGE, CliCommand, StoreUnreachable
 from bot.cli.db import DB
 from bot.cli.health import HEALTH, KEYS
+from bot.cli.jobs import JOBS
+from bot.cli.report import REPORT
 from bot.cli.sync import SYNC
 from bot.errors import ConfigError
 from bot.logs import setup_logging
@@ -26,8 +28,8 @@ from bot.secrets import Redactor
 from bot.settings import Settings, load_settings
 from bot.wiring import build_runtime
 
-COMMANDS: tuple[CliCommand, ...] = (HEALTH, KEYS, SYNC, DB)
-NOT_BUILT = ("recover", "report", "jobs")
+COMMANDS: tuple[CliCommand, ...] = (HEALTH, KEYS, SYNC, REPORT, JOBS, DB)
+NOT_BUILT = ("recover",)
 
 
 def _parser() -> argparse.ArgumentParser:

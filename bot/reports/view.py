@@ -125,7 +125,8 @@ def _models(report: DailyReport) -> list[ViewSection]:
     if models.unknown or models.total is None:
         return [ViewSection(fit("*Active models*", _unknown(models.unknown), noun="lines"))]
     total = models.total
-    head = [f"Total: {total.today} ({_signed(total.change)} since yesterday) {total.sparkline}"]
+    since = "" if total.change is None else " since yesterday"
+    head = [f"Total: {total.today} ({_signed(total.change)}{since}) {total.sparkline}"]
     if models.days_known < len(total.series):
         head.append(f"({models.days_known} of {len(total.series)} days counted)")
     by_source = [trend_line(t) for t in models.by_source]
