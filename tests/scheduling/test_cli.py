@@ -40,7 +40,10 @@ async def record(db: Database, job_id: str, at: datetime, outcome: Outcome, deta
     """One finished firing in job_runs, as a replica records it."""
     runs = JobRunStore(db)
     if outcome is Outcome.MISSED:
-        assert await runs.record_missed(job_id=job_id, scheduled_for=at, replica="r1", detail=detail)
+        missed = await runs.record_missed(
+            job_id=job_id, scheduled_for=at, replica="r1", detail=detail
+        )
+        assert missed
         return
     run_id = await runs.claim(job_id=job_id, scheduled_for=at, replica="r1", now=at)
     assert run_id is not None
@@ -99,7 +102,8 @@ async def test_report_json_and_text_say_what_they_could_not_learn(
     assert report["models"]["unknown"] == "" and report["models"]["total"]["today"] == 0
     assert isinstance(report["unknowns"], list)
     code, text, _ = await run_cli(env, "report")
-    assert code == 0 and text.startswith("Daily report") or "Daily report" in text.splitlines()[0]
+    assert code == 0 and text.startswith("📊 Daily report — ")
+    assert "*Next scheduled runs*" in text and "• sync (off)" in text
     assert local_slack.calls_for("chat.postMessage") == []
 
 

@@ -3,6 +3,8 @@ channel, shown by /health, stopped on SIGTERM (a running firing recorded interru
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -10,7 +12,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from local_slack.server import LocalSlack
-from tests.harness import start_bot_in_process, start_bot_process
+from tests.harness import REPO, clean_env, start_bot_in_process, start_bot_process
 from tests.scheduling.serving import finished, healthy_sources, serving_env, wait_rows
 from tests.sync_upstreams import GITHUB_PATH, SyncUpstreams
 
@@ -83,3 +85,43 @@ async def test_sigterm_while_a_firing_runs_records_it_interrupted(
         held.set()
     rows = await wait_rows(database_url, "source_checks", lambda r: bool(r), 5)
     assert [(row[2], row[3]) for row in rows] == [("interrupted", "stopped by shutdown")]
+
+
+async def test_local_mode_shows_the_scheduled_report_in_the_terminal(
+    bot_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Local mode lists its jobs at start and prints the daily report when it is posted."""
+    env = {k: v for k, v in bot_env.items() if not k.startswith("SLACK_") and k != "PORT"}
+    with (Path(env["BOT_CONFIG_DIR"]) / "local.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[schedule]\ndaily_report = "* * * * *"\n')
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "serve",
+        cwd=REPO,
+        env=clean_env(env),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    seen: list[str] = []
+    try:
+        async with asyncio.timeout(90):
+            while not any(line.startswith("📊 Daily report") for line in seen):
+                line = await proc.stdout.readline()
+                assert line, "local mode ended early:\n" + "".join(seen)
+                seen.append(line.decode(errors="replace"))
+        proc.stdin.write(b"quit\n")
+        await proc.stdin.drain()
+        rest, _ = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    output = "".join(seen) + rest.decode(errors="replace")
+    assert proc.returncode == 0, output
+    assert "Scheduled jobs (Asia/Seoul), posting to #ai-monitoring here:" in output
+    assert "daily_report cron * * * * * · source_checks off" in output
+    assert "── posted in #ai-monitoring ──" in output
