@@ -18,6 +18,7 @@ import aiohttp
 from bot.lifecycle import freeze_startup_objects, stop_on_signals, until_stopped
 from bot.operators import is_group_id
 from bot.runtime import Runtime
+from bot.scheduling import JobId
 from bot.secrets import Secret
 from bot.settings import Settings
 from bot.stdin_lines import StdinLines
@@ -180,6 +181,7 @@ async def _session(
         "aisi-bot local mode — no Slack credentials found, so Slack is simulated on this"
         f" machine.\nBot at http://127.0.0.1:{port} (/healthz, /readyz, /metrics). {HELP}"
     )
+    terminal.say(schedule_banner(runtime.settings))
     lines = StdinLines(stdin)
     try:
         async with aiohttp.ClientSession() as session:
@@ -292,6 +294,19 @@ def _dialog_answer(text: str) -> tuple[str, bool]:
     if action == "update" and isinstance(answer.get("view"), dict):
         return "\n── the dialog now shows ──\n" + message_to_text(answer["view"]) + "\n", False
     return "(dialog submitted and closed)", True
+
+
+def schedule_banner(settings: Settings) -> str:
+    """Which scheduled jobs run here, and where their posts appear."""
+    schedule = settings.schedule
+    jobs = " · ".join(
+        f"{job.value} {schedule.trigger_for(job.value).describe()}" for job in JobId
+    )
+    return (
+        f"Scheduled jobs ({schedule.timezone}), posting to {settings.channel} here: {jobs}."
+        " Change them under [schedule] in local.toml (config/ or $BOT_CONFIG_DIR), e.g."
+        ' daily_report = "* * * * *" to see the daily report every minute.'
+    )
 
 
 def _json(text: str) -> dict[str, Any]:

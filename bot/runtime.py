@@ -26,10 +26,13 @@ from bot.db import Database
 from bot.dedupe import EventLedger
 from bot.embedded import EmbeddedServer
 from bot.health.check import HealthCheck
+from bot.incidents import IncidentService
 from bot.metrics import Metrics
 from bot.operators import Operators
 from bot.recovery.service import RecoveryService
 from bot.render import Renderer
+from bot.reports import ReportBuilder
+from bot.scheduling import Scheduler
 from bot.secrets import Redactor
 from bot.settings import Settings
 from bot.sync.service import SyncService
@@ -60,7 +63,10 @@ class Runtime:
     events: EventLedger
     audit: AuditLog
     redactor: Redactor
+    incidents: IncidentService
+    reports: ReportBuilder  # the daily report, and today's model counts for its trend
     embedded: list[EmbeddedServer] = field(default_factory=list)
+    scheduler: Scheduler | None = None  # set by a serving bot (bot.scheduling.wiring)
     migrated: asyncio.Event = field(default_factory=asyncio.Event)
     # Extra /readyz checks by name (Socket Mode adds its connection state): "ok" or why not.
     readiness_checks: dict[str, Callable[[], Awaitable[str]]] = field(default_factory=dict)

@@ -113,6 +113,7 @@ class Settings:
     vercel_deploy_timeout_s: int = 600
     status_pages: tuple[StatusPage, ...] = ()
     local_mode_forced: bool = False
+    replica_id: str | None = None  # BOT_REPLICA_ID: this replica's name in chatops.job_runs
 
     def secret(self, name: str) -> Secret | None:
         """A secret by its environment name, or None when unset."""
@@ -270,9 +271,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         status_pages=parse_status_pages(data),
         local_mode_forced=as_bool("AISI_LOCAL_MODE", env.get("AISI_LOCAL_MODE", "false")),
+        replica_id=_replica_id(env.get("BOT_REPLICA_ID", "")),
     )
     recorder.check(files)
     return settings
+
+
+def _replica_id(raw: str) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    if len(text) > 100 or any(c.isspace() for c in text):
+        raise ConfigError("BOT_REPLICA_ID", "must be at most 100 characters without spaces")
+    return text
 
 
 def _optional_str(key: str, value: Any) -> str | None:

@@ -25,16 +25,25 @@ from bot.db import Database
 from bot.dedupe import EventLedger
 from bot.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedServer
 from bot.health.wiring import build_health_check
+from bot.incidents import Incident, IncidentEvent, IncidentService
 from bot.lifecycle import finish_work
 from bot.looplag import watch_loop_lag
 from bot.metrics import Metrics
 from bot.operators import Operators
 from bot.recovery.wiring import build_recovery
 from bot.render import Renderer
+from bot.reports import ReportBuilder
 from bot.runtime import Runtime
+from bot.scheduling.wiring import (
+    build_job_services,
+    replica_id,
+    serving_scheduler,
+    start_when_migrated,
+    stop_scheduler,
+)
 from bot.secrets import Redactor
 from bot.settings import Settings
-from bot.slack_client import build_web_client, usergroup_members
+from bot.slack_client import build_web_client, channel_poster, usergroup_members
 from bot.sync.wiring import build_sync_service
 from bot.work import WorkExecutor
 from handlers import build_bolt_app
@@ -113,7 +122,11 @@ async def build_runtime(
         workers=settings.work_workers, queue_length=settings.work_queue_length, metrics=metrics
     )
     work.start()
-    sync = build_sync_service(settings, db=db, redis=redis, http=http)
+    incidents = IncidentService(db, policy=settings.escalation, notifier=_LoggingNotifier())
+    reports = ReportBuilder(db, incidents=incidents, timezone=settings.schedule.timezone)
+    sync = build_sync_service(
+        settings, db=db, redis=redis, http=http, after_apply=reports.snapshot_counts
+    )
     operators = Operators(settings.operators, lookup=partial(usergroup_members, slack), redis=redis)
     runtime = Runtime(
         settings=settings,
@@ -128,8 +141,6 @@ async def build_runtime(
             settings, db=db, redis=redis, http=http, observe=metrics.observe_probe
         ),
         sync=sync,
-        # A failed recovery opens its incident through the incident layer: incidents=None
-        # until that layer is in the runtime (then: incidents=<the IncidentService>).
         recovery=build_recovery(
             settings,
             db=db,
@@ -137,18 +148,44 @@ async def build_runtime(
             http=http,
             sync=sync,
             operators=operators,
-            incidents=None,
+            incidents=incidents,
         ),
         work=work,
         operators=operators,
         events=EventLedger(redis),
         audit=AuditLog(db),
         redactor=Redactor(settings.secret_values()),
+        incidents=incidents,
+        reports=reports,
         embedded=urls.embedded,
     )
     if migrate:
         runtime.migrate_in_background()
     return runtime
+
+
+class _LoggingNotifier:
+    """TEMPORARY (issue 12's branch): replaced by the Slack notifier at merge (issue 10).
+
+    Incidents are raised, deduplicated and resolved in PostgreSQL as they will be; this only
+    logs what the Slack side will show.
+    """
+
+    async def incident_changed(self, incident: Incident, event: IncidentEvent | None) -> None:
+        kind = event.kind.value if event is not None else "repeated"
+        log.warning("incident %s %s: %s", incident.dedup_key, kind, incident.title)
+
+    async def thread_line(self, incident: Incident, event: IncidentEvent) -> None:
+        log.info("incident %s: %s", incident.dedup_key, event.kind.value)
+
+    async def page_level2(self, incident: Incident, user_ids: object, step: object) -> None:
+        log.warning("incident %s: level 2", incident.dedup_key)
+
+    async def level3_request(self, incident: Incident, request: object) -> None:
+        log.warning("incident %s: level 3", incident.dedup_key)
+
+    async def what_changed(self, incident: Incident, lines: object) -> None:
+        """Nothing to show without Slack."""
 
 
 @dataclass
@@ -175,8 +212,13 @@ async def running_bot(
     in auth.operators: a group Slack refuses is a ConfigError), build the Bolt app and serve
     /slack/events (when ``http_events``), /healthz, /readyz and /metrics.
 
-    On exit: stop taking requests, let acknowledged work finish within the grace period
-    (counted from ``begin_shutdown``), close every client and stop the embedded servers.
+    The scheduled jobs (``[schedule]``) start once the schema is up to date and post to
+    ``slack.channel``.
+
+    On exit: no new scheduled firings, stop taking requests, let acknowledged work and
+    running firings finish within the grace period (counted from ``begin_shutdown``; a
+    firing still running then is recorded ``interrupted``), close every client and stop the
+    embedded servers.
     """
     runtime = await build_runtime(settings)
     try:
@@ -184,14 +226,24 @@ async def running_bot(
         await runtime.operators.resolve()
         bolt = build_bolt_app(runtime)
         web_app = build_web_app(runtime, bolt if http_events else None)
+        services = build_job_services(
+            runtime,
+            channel_poster(runtime.slack, settings.channel),
+            alert_on_missing_keys=settings.slack_mode != "local",  # a trial has no keys
+        )
         runner, bound = await start_site(web_app, host, port)
         running = RunningBot(runtime, bolt, bound)
+        scheduler = serving_scheduler(runtime, services, replica=replica_id(settings, bound))
+        starting = asyncio.ensure_future(start_when_migrated(runtime, scheduler))
         try:
             yield running
         finally:
             running.begin_shutdown()
             assert running.shutdown_deadline is not None
+            left = running.shutdown_deadline - time.monotonic()
+            stopping = asyncio.ensure_future(stop_scheduler(scheduler, starting, wait_s=left))
             await runner.cleanup()
             await finish_work(runtime.work, running.shutdown_deadline)
+            await stopping
     finally:
         await runtime.close()

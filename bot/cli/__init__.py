@@ -19,7 +19,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from bot.cli.base import EXIT_FAILED, EXIT_USAGE, CliCommand, StoreUnreachable
 from bot.cli.db import DB
 from bot.cli.health import HEALTH, KEYS
+from bot.cli.jobs import JOBS
 from bot.cli.recover import RECOVER
+from bot.cli.report import REPORT
 from bot.cli.sync import SYNC
 from bot.errors import ConfigError
 from bot.logs import setup_logging
@@ -27,8 +29,7 @@ from bot.secrets import Redactor
 from bot.settings import Settings, load_settings
 from bot.wiring import build_runtime
 
-COMMANDS: tuple[CliCommand, ...] = (HEALTH, KEYS, SYNC, DB, RECOVER)
-NOT_BUILT = ("report", "jobs")
+COMMANDS: tuple[CliCommand, ...] = (HEALTH, KEYS, SYNC, RECOVER, REPORT, JOBS, DB)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,9 +40,6 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="run the bot (HTTP, Socket Mode, or local mode without Slack)")
     for command in COMMANDS:
         command.add_arguments(sub.add_parser(command.name, help=command.help))
-    for name in NOT_BUILT:
-        extra = sub.add_parser(name, help="not available in this version yet")
-        extra.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -65,12 +63,6 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `aisi-bot` console script."""
     args = _parser().parse_args(argv)
-    if args.command in NOT_BUILT:
-        print(
-            f"aisi-bot {args.command}: not available in this version yet; nothing was done.",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
     command = next((c for c in COMMANDS if c.name == args.command), None)
     if command is not None and command.precheck is not None:
         refused = command.precheck(args)
