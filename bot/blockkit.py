@@ -161,12 +161,18 @@ class Finisher:
         for key, (limit, finish) in limits.items():
             if key in done:
                 done[key] = finish(done[key], limit)
-        if isinstance(done.get("options"), list):
-            done["options"] = [
-                {**o, "text": self.text_object(o.get("text"), OPTION_TEXT)}
-                for o in done["options"]
-                if isinstance(o, dict)
-            ]
+        for key in ("options", "initial_options"):  # cut alike, so the two still match
+            if isinstance(done.get(key), list):
+                done[key] = [self.option(o) for o in done[key] if isinstance(o, dict)]
+        if isinstance(done.get("initial_option"), dict):
+            done["initial_option"] = self.option(done["initial_option"])
+        return self.leftovers(done)  # type: ignore[return-value]
+
+    def option(self, option: dict[str, Any]) -> dict[str, Any]:
+        """One option of a menu or a checkbox group: its text and description."""
+        done = {**option, "text": self.text_object(option.get("text"), OPTION_TEXT)}
+        if "description" in done:
+            done["description"] = self.text_object(done["description"], OPTION_TEXT)
         return self.leftovers(done)  # type: ignore[return-value]
 
     def block(self, block: dict[str, Any]) -> dict[str, Any]:

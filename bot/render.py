@@ -36,6 +36,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -73,6 +74,7 @@ TEMPLATE_SUFFIX = ".json.j2"
 SURFACES: dict[str, frozenset[Surface]] = {
     "home": frozenset({Surface.HOME}),
     "not_authorized": frozenset({Surface.MESSAGE, Surface.MODAL}),
+    "recover_modal": frozenset({Surface.MODAL}),
 }
 MESSAGE_ONLY = frozenset({Surface.MESSAGE})
 
@@ -181,6 +183,7 @@ class Renderer:
         env.globals["quota_line"] = quota_line
         env.globals["fit_list"] = functools.partial(fit_list, translator=t)
         env.globals["fit_lines"] = functools.partial(fit_lines, self._texts, translator=t)
+        env.globals["utc_time"] = utc_time
         env.globals["lang"] = t.lang
         env.globals["timezone"] = t.timezone
         return env
@@ -269,3 +272,10 @@ class Renderer:
         text = self._texts.value(data.get("text", ""), FALLBACK_TEXT)
         title = self._texts.value(data.get("title", ""), VIEW_TITLE)
         return Message(str(text), blocks, str(title), surface, finisher.left_out)
+
+
+def utc_time(moment: datetime) -> str:
+    """``2026-11-26 03:12:04 UTC`` (a naive time is taken as UTC)."""
+    if moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"

@@ -28,6 +28,7 @@ from bot.embedded import EmbeddedServer
 from bot.health.check import HealthCheck
 from bot.metrics import Metrics
 from bot.operators import Operators
+from bot.recovery.service import RecoveryService
 from bot.render import Renderer
 from bot.secrets import Redactor
 from bot.settings import Settings
@@ -53,6 +54,7 @@ class Runtime:
     metrics: Metrics
     health: HealthCheck
     sync: SyncService
+    recovery: RecoveryService
     work: WorkExecutor
     operators: Operators
     events: EventLedger

@@ -29,6 +29,7 @@ from bot.lifecycle import finish_work
 from bot.looplag import watch_loop_lag
 from bot.metrics import Metrics
 from bot.operators import Operators
+from bot.recovery.wiring import build_recovery
 from bot.render import Renderer
 from bot.runtime import Runtime
 from bot.secrets import Redactor
@@ -112,6 +113,8 @@ async def build_runtime(
         workers=settings.work_workers, queue_length=settings.work_queue_length, metrics=metrics
     )
     work.start()
+    sync = build_sync_service(settings, db=db, redis=redis, http=http)
+    operators = Operators(settings.operators, lookup=partial(usergroup_members, slack), redis=redis)
     runtime = Runtime(
         settings=settings,
         db=db,
@@ -124,11 +127,20 @@ async def build_runtime(
         health=build_health_check(
             settings, db=db, redis=redis, http=http, observe=metrics.observe_probe
         ),
-        sync=build_sync_service(settings, db=db, redis=redis, http=http),
-        work=work,
-        operators=Operators(
-            settings.operators, lookup=partial(usergroup_members, slack), redis=redis
+        sync=sync,
+        # A failed recovery opens its incident through the incident layer: incidents=None
+        # until that layer is in the runtime (then: incidents=<the IncidentService>).
+        recovery=build_recovery(
+            settings,
+            db=db,
+            redis=redis,
+            http=http,
+            sync=sync,
+            operators=operators,
+            incidents=None,
         ),
+        work=work,
+        operators=operators,
         events=EventLedger(redis),
         audit=AuditLog(db),
         redactor=Redactor(settings.secret_values()),

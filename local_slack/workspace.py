@@ -46,6 +46,7 @@ class Workspace:
         self.messages: dict[str, dict[str, Body]] = {}
         self.ephemeral: list[Body] = []
         self.views: dict[str, Body] = {}
+        self.used_triggers: set[str] = set()
         self.home_views: dict[str, Body] = {}
         self.users: dict[str, Body] = {}
         self._dms: dict[tuple[str, ...], str] = {}
@@ -241,12 +242,16 @@ class Workspace:
         return stored
 
     def views_open(self, body: Body) -> Body:
-        if not body.get("trigger_id"):
+        trigger = str(body.get("trigger_id") or "")
+        if not trigger:
             return error("invalid_arguments", "missing required field: trigger_id")
+        if trigger in self.used_triggers:
+            return error("exchanged_trigger_id", "a trigger_id opens one view only")
         if "view" not in body:
             return error("invalid_arguments", "missing required field: view")
         if failure := view_failure(body["view"], expected_types=("modal",)):
             return failure.to_response()
+        self.used_triggers.add(trigger)
         return {"ok": True, "view": copy.deepcopy(self._store_view(body["view"]))}
 
     def views_update(self, body: Body) -> Body:

@@ -20,6 +20,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from bot.cli.base import EXIT_FAILED, EXIT_USAGE, CliCommand, StoreUnreachable
 from bot.cli.db import DB
 from bot.cli.health import HEALTH, KEYS
+from bot.cli.recover import RECOVER
 from bot.cli.sync import SYNC
 from bot.errors import ConfigError
 from bot.i18n import SUPPORTED, cli_language
@@ -28,8 +29,8 @@ from bot.secrets import Redactor
 from bot.settings import Settings, load_settings
 from bot.wiring import build_runtime
 
-COMMANDS: tuple[CliCommand, ...] = (HEALTH, KEYS, SYNC, DB)
-NOT_BUILT = ("recover", "report", "jobs")
+COMMANDS: tuple[CliCommand, ...] = (HEALTH, KEYS, SYNC, DB, RECOVER)
+NOT_BUILT = ("report", "jobs")
 LANG_HELP = "language of the output (default: from LC_ALL/LC_MESSAGES/LANG, else slack.language)"
 
 
@@ -79,6 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    command = next((c for c in COMMANDS if c.name == args.command), None)
+    if command is not None and command.precheck is not None:
+        refused = command.precheck(args)
+        if refused is not None:
+            return refused
     try:
         settings = load_settings()
     except ConfigError as exc:
