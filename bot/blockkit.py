@@ -127,8 +127,11 @@ class Texts:
 class Finisher:
     """Applies the limits of one surface to a rendered ``{"text", "blocks", "title"}``."""
 
-    def __init__(self, texts: Texts, surface: Surface) -> None:
+    def __init__(
+        self, texts: Texts, surface: Surface, *, note: Callable[[int], str] | None = None
+    ) -> None:
         self._texts = texts
+        self._note = note  # the closing line in the render's language (default: English)
         self._max_blocks = MAX_BLOCKS[surface]
         self._where = _WHERE[surface]
         self.left_out = 0  # fields, elements and blocks that did not fit
@@ -217,7 +220,10 @@ class Finisher:
             if len(done) >= self._max_blocks:
                 self.left_out += 1
                 done = done[: self._max_blocks - 1]
-            noun = "part" if self.left_out == 1 else "parts"
-            note = f"{CUT}and {self.left_out} more {noun} did not fit {self._where}"
+            if self._note is not None:
+                note = self._note(self.left_out)
+            else:
+                noun = "part" if self.left_out == 1 else "parts"
+                note = f"{CUT}and {self.left_out} more {noun} did not fit {self._where}"
             done.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
         return done

@@ -26,6 +26,7 @@ from bot.config_values import (
     as_user_ids,
 )
 from bot.errors import ConfigError
+from bot.i18n import SUPPORTED as LANGUAGES
 from bot.incidents.policy import EscalationPolicy, policy_from_config
 from bot.scheduling.config import ScheduleConfig
 from bot.secrets import Secret
@@ -94,6 +95,7 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "text"
     channel: str = "#ai-monitoring"
+    language: str = "en"  # slack.language: the channel's; a person's Slack locale overrides it
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     probe_timeout_s: float = 5.0
     health_deadline_s: float = 8.0
@@ -240,6 +242,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         log_format=as_choice("LOG_FORMAT", env.get("LOG_FORMAT", "text").lower(), ("text", "json")),
         channel=channel,
+        language=as_choice("slack.language", slack.get("language", "en"), LANGUAGES),
         schedule=ScheduleConfig.from_mapping(schedule),
         probe_timeout_s=probe_timeout,
         health_deadline_s=deadline,

@@ -135,7 +135,7 @@ async def build_runtime(
         http=http,
         replies=aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REPLY_TIMEOUT_S)),
         slack=slack,
-        renderer=Renderer(),
+        renderer=Renderer(timezone=settings.schedule.timezone),
         metrics=metrics,
         health=build_health_check(
             settings, db=db, redis=redis, http=http, observe=metrics.observe_probe

@@ -86,8 +86,10 @@ class Workspace:
         tz: str = "Europe/London",
         tz_offset: int = 0,
         is_bot: bool = False,
+        locale: str = "en-US",
     ) -> Body:
-        """Register (or replace) a user returned by users.info."""
+        """Register (or replace) a user returned by users.info (``locale``: their Slack
+        language, given only when asked with ``include_locale``)."""
         name = name or (user_id[2:] if user_id[:2] in ("U0", "W0") else user_id[1:]).lower()
         real_name = real_name or name.replace(".", " ").title()
         user: Body = {
@@ -114,6 +116,7 @@ class Workspace:
             "is_bot": is_bot,
             "is_app_user": False,
             "updated": 1_700_000_000,
+            "locale": locale,
         }
         self.users[user_id] = user
         return user
@@ -294,7 +297,10 @@ class Workspace:
             user = self.add_user(user_id)
         if user is None:
             return error("user_not_found")
-        return {"ok": True, "user": copy.deepcopy(user)}
+        shown = copy.deepcopy(user)
+        if not truthy(body.get("include_locale")):
+            shown.pop("locale", None)  # Slack gives the locale only when asked
+        return {"ok": True, "user": shown}
 
     # ---- response_url -----------------------------------------------------------------------
     def apply_response(

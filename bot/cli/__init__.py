@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -24,22 +25,30 @@ from bot.cli.recover import RECOVER
 from bot.cli.report import REPORT
 from bot.cli.sync import SYNC
 from bot.errors import ConfigError
+from bot.i18n import SUPPORTED, cli_language
 from bot.logs import setup_logging
 from bot.secrets import Redactor
 from bot.settings import Settings, load_settings
 from bot.wiring import build_runtime
 
 COMMANDS: tuple[CliCommand, ...] = (HEALTH, KEYS, SYNC, RECOVER, REPORT, JOBS, DB)
+LANG_HELP = "language of the output (default: from LC_ALL/LC_MESSAGES/LANG, else slack.language)"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aisi-bot", description="ChatOps for AI Server Information"
     )
+    parser.add_argument("--lang", choices=SUPPORTED, help=LANG_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("serve", help="run the bot (HTTP, Socket Mode, or local mode without Slack)")
     for command in COMMANDS:
-        command.add_arguments(sub.add_parser(command.name, help=command.help))
+        command_parser = sub.add_parser(command.name, help=command.help)
+        command.add_arguments(command_parser)
+        # Also after the command (`aisi-bot health --lang ko`); absent, the global one stands.
+        command_parser.add_argument(
+            "--lang", choices=SUPPORTED, default=argparse.SUPPRESS, help=LANG_HELP
+        )
     return parser
 
 
@@ -74,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"aisi-bot: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     setup_logging(settings.log_level, settings.log_format, Redactor(settings.secret_values()))
+    args.lang = cli_language(args.lang, os.environ, settings.language)
     if args.command != "serve" and settings.log_level != "DEBUG":
         # A command reports an unreachable database itself, in one line; the pool's
         # reconnection warnings would only repeat it.

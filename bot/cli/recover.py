@@ -138,7 +138,7 @@ async def _recover(runtime: Runtime, args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.as_json())
     else:
-        message = runtime.renderer.render("recover_summary", report=report)
+        message = runtime.renderer.render("recover_summary", lang=args.lang, report=report)
         print(message_to_text(message.as_kwargs()))
     return EXIT_OK if report.outcome is Outcome.OK else EXIT_FAILED
 

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from bot.incidents.changes import ChangeLine
+from bot.incidents.changes import ChangeLine, change_json
 from bot.incidents.machine import EscalationStep
 from bot.incidents.model import EscalationTarget, EventKind, Incident, IncidentEvent
 from bot.incidents.notify import IncidentNotifier, IncidentPager, PagerError
@@ -198,6 +198,24 @@ class Effects:
             "what changed", asyncio.wait_for(self._what_changed(now), self._read_timeout_s)
         )
         return lines if ok else None
+
+    async def keep_changes(
+        self, incident: Incident, lines: Sequence[ChangeLine], *, at: datetime
+    ) -> None:
+        """Keep the lines read at opening in the timeline (``what_changed``, not a thread line),
+        so the postmortem shows what was known then rather than what a later read would say."""
+        detail = {"lines": [change_json(line) for line in lines]}
+        await self.guarded(
+            "keep what changed",
+            self._store.record_event(
+                incident.id,
+                kind=EventKind.WHAT_CHANGED,
+                actor="system",
+                now=at,
+                detail=detail,
+                thread=False,
+            ),
+        )
 
     async def deliver_pending(self, *, before: datetime, limit: int) -> int:
         """Deliver outbox lines written before ``before``: first messages, then thread lines."""

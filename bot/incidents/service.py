@@ -122,6 +122,8 @@ class IncidentService:
             return RaiseOutcome(Action.UPDATED, incident)
         changes = await self._effects.read_changes(now)
         incident = await self._effects.opened(incident, event, changes)
+        if changes is not None:
+            await self._effects.keep_changes(incident, changes, at=now)
         return RaiseOutcome(Action.CREATED, incident, event)
 
     async def clear(self, dedup_key: str, *, actor: str, note: str = "") -> RaiseOutcome:
