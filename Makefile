@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,17 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+## The message catalogs: extract the text to translate (babel.cfg), merge it into each
+## language's messages.po (translate what is new there), then compile the .mo files the
+## package ships. tests/test_catalogs.py fails when this was not run after a change.
+LOCALES := bot/locales
+messages: $(STAMP)
+	$(BIN)/pybabel --quiet extract -F babel.cfg --sort-by-file --add-location=file \
+		--project=aisi-bot --omit-header -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel --quiet update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages \
+		--ignore-pot-creation-date --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel --quiet compile -d $(LOCALES) -D messages --statistics
 
 bench: $(STAMP)
 	$(BIN)/python bench/ack_latency.py

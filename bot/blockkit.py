@@ -133,8 +133,11 @@ class Texts:
 class Finisher:
     """Applies the limits of one surface to a rendered ``{"text", "blocks", "title"}``."""
 
-    def __init__(self, texts: Texts, surface: Surface) -> None:
+    def __init__(
+        self, texts: Texts, surface: Surface, *, note: Callable[[int], str] | None = None
+    ) -> None:
         self._texts = texts
+        self._note = note  # the closing line in the render's language (default: English)
         self._max_blocks = MAX_BLOCKS[surface]
         self._where = _WHERE[surface]
         self.left_out = 0  # fields, elements and blocks that did not fit
@@ -164,12 +167,18 @@ class Finisher:
         for key, (limit, finish) in limits.items():
             if key in done:
                 done[key] = finish(done[key], limit)
-        if isinstance(done.get("options"), list):
-            done["options"] = [
-                {**o, "text": self.text_object(o.get("text"), OPTION_TEXT)}
-                for o in done["options"]
-                if isinstance(o, dict)
-            ]
+        for key in ("options", "initial_options"):  # cut alike, so the two still match
+            if isinstance(done.get(key), list):
+                done[key] = [self.option(o) for o in done[key] if isinstance(o, dict)]
+        if isinstance(done.get("initial_option"), dict):
+            done["initial_option"] = self.option(done["initial_option"])
+        return self.leftovers(done)  # type: ignore[return-value]
+
+    def option(self, option: dict[str, Any]) -> dict[str, Any]:
+        """One option of a menu or a checkbox group: its text and description."""
+        done = {**option, "text": self.text_object(option.get("text"), OPTION_TEXT)}
+        if "description" in done:
+            done["description"] = self.text_object(done["description"], OPTION_TEXT)
         return self.leftovers(done)  # type: ignore[return-value]
 
     def block(self, block: dict[str, Any]) -> dict[str, Any]:
@@ -217,7 +226,10 @@ class Finisher:
             if len(done) >= self._max_blocks:
                 self.left_out += 1
                 done = done[: self._max_blocks - 1]
-            noun = "part" if self.left_out == 1 else "parts"
-            note = f"{CUT}and {self.left_out} more {noun} did not fit {self._where}"
+            if self._note is not None:
+                note = self._note(self.left_out)
+            else:
+                noun = "part" if self.left_out == 1 else "parts"
+                note = f"{CUT}and {self.left_out} more {noun} did not fit {self._where}"
             done.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
         return done

@@ -83,12 +83,24 @@ COMMAND_HELP: dict[str, CommandHelp] = {
         command="/recover",
         usage="/recover [--dry-run]",
         summary=(
-            "Guided emergency recovery: clear the app's cache by key prefix, check the"
-            " database and its schema, force a sync, redeploy and follow it to READY."
+            "Guided emergency recovery. Opens a dialog to tick the steps — clear the app's cache"
+            " by key prefix (never FLUSHALL); reconnect the database and check the app's schema"
+            " (read only), then the bot's migrations; force a sync (the drop guard holds unless"
+            " you allow it); redeploy through the deploy hook and follow it to READY — and the"
+            " options: dry run, continue after a failed step, allow the sync past the drop guard."
+            " Progress shows in one message, then a summary. One recovery at a time; a failed"
+            " run opens a critical incident."
         ),
-        arguments=(("--dry-run", "list the steps without doing any of them"),),
-        who="Configured operators only (auth.operators).",
-        available=False,
+        arguments=(
+            ("(nothing)", "open the dialog with every step ticked"),
+            (
+                "--dry-run",
+                "open it with dry run ticked: each step says exactly what it would do"
+                " (keys per prefix, the sync's diff, the hook it would call) and changes nothing",
+            ),
+        ),
+        who="Configured operators only (auth.operators); every run and refusal is recorded.",
+        examples=("/recover", "/recover --dry-run"),
     ),
 }
 

@@ -114,6 +114,7 @@ def build_incidents(
             wait_words=duration_words(policy.after_s),
             reload=reload,
             group_members=level2.members_of,
+            lang=settings.language,
         )
     prometheus = IncidentPrometheus(metrics.registry)
     pager = None

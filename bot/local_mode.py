@@ -18,6 +18,7 @@ import aiohttp
 from bot.lifecycle import freeze_startup_objects, stop_on_signals, until_stopped
 from bot.operators import is_group_id
 from bot.runtime import Runtime
+from bot.scheduling import JobId
 from bot.secrets import Secret
 from bot.settings import Settings
 from bot.stdin_lines import StdinLines
@@ -43,6 +44,8 @@ WAIT_S = 120.0
 HELP = (
     "Type a slash command as in Slack: /health, /health db, /health help, /keys, /sync, /recover.\n"
     "Press a button of the last message that has it: press <label or action id>.\n"
+    "Submit the newest dialog as shown: submit; or with other choices (option values by\n"
+    "  input): submit steps=cache,db options=dry_run  (options= with nothing unticks all).\n"
     "help shows this; quit (or Ctrl-D) leaves."
 )
 
@@ -53,6 +56,7 @@ class Terminal:
     def __init__(self, out: TextIO) -> None:
         self._out = out
         self.with_buttons: list[tuple[RecordedCall, dict[str, Any]]] = []
+        self.dialog: dict[str, Any] | None = None  # the newest dialog views.open opened
 
     def say(self, text: str) -> None:
         """Print one block of text."""
@@ -67,6 +71,8 @@ class Terminal:
             return
         if call.method not in SHOWN_METHODS:
             return
+        if call.method == "views.open" and isinstance(call.response.get("view"), dict):
+            self.dialog = call.response["view"]
         body = call.body.get("view") if call.method.startswith("views.") else call.body
         if not isinstance(body, dict):
             return
@@ -178,6 +184,7 @@ async def _session(
         "aisi-bot local mode — no Slack credentials found, so Slack is simulated on this"
         f" machine.\nBot at http://127.0.0.1:{port} (/healthz, /readyz, /metrics). {HELP}"
     )
+    terminal.say(schedule_banner(runtime.settings))
     lines = StdinLines(stdin)
     try:
         async with aiohttp.ClientSession() as session:
@@ -245,6 +252,19 @@ async def _repl(
                 user_id=LOCAL_USER,
                 response_url=slack.response_url_for(f"local-{counter}"),
             )
+        elif line == "submit" or line.startswith("submit "):
+            if terminal.dialog is None:
+                terminal.say("No dialog is open: type a command that opens one (/recover).")
+                continue
+            choices = parse_choices(line.removeprefix("submit"))
+            reply = await sender.submit(terminal.dialog, user_id=LOCAL_USER, choices=choices)
+            said, closed = _dialog_answer(reply.text)
+            terminal.say(said)
+            if closed:
+                terminal.dialog = None
+            if not await runtime.wait_idle(wait_s):
+                terminal.say(f"[still working after {wait_s:g} s; the result will appear later]")
+            continue
         else:
             terminal.say(f"Unknown input {line!r}. {HELP}")
             continue
@@ -256,6 +276,40 @@ async def _repl(
             continue
         if not await runtime.wait_idle(wait_s):
             terminal.say(f"[still working after {wait_s:g} s; the result will appear when ready]")
+
+
+def parse_choices(text: str) -> dict[str, list[str]] | None:
+    """``steps=cache,db options=`` → {"steps": ["cache", "db"], "options": []}; None if empty."""
+    choices: dict[str, list[str]] = {}
+    for word in text.split():
+        action, _, values = word.partition("=")
+        choices[action] = [v for v in values.split(",") if v]
+    return choices or None
+
+
+def _dialog_answer(text: str) -> tuple[str, bool]:
+    """What the bot answered to a submission, in words, and whether the dialog closed."""
+    answer = _json(text) if text.strip() else {}
+    action = answer.get("response_action")
+    if action == "errors":
+        errors = answer.get("errors") or {}
+        return "(dialog kept open) " + "; ".join(f"{k}: {v}" for k, v in errors.items()), False
+    if action == "update" and isinstance(answer.get("view"), dict):
+        return "\n── the dialog now shows ──\n" + message_to_text(answer["view"]) + "\n", False
+    return "(dialog submitted and closed)", True
+
+
+def schedule_banner(settings: Settings) -> str:
+    """Which scheduled jobs run here, and where their posts appear."""
+    schedule = settings.schedule
+    jobs = " · ".join(
+        f"{job.value} {schedule.trigger_for(job.value).describe()}" for job in JobId
+    )
+    return (
+        f"Scheduled jobs ({schedule.timezone}), posting to {settings.channel} here: {jobs}."
+        " Change them under [schedule] in local.toml (config/ or $BOT_CONFIG_DIR), e.g."
+        ' daily_report = "* * * * *" to see the daily report every minute.'
+    )
 
 
 def _json(text: str) -> dict[str, Any]:

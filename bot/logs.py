@@ -142,6 +142,8 @@ def setup_logging(
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     if level != "DEBUG":
+        # APScheduler narrates adding each job and starting; the scheduler logs one line.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         # The embedded servers narrate every start and stop (dozens of lines, with the
         # commands they run); our own one line per server says enough.
         for name in EMBEDDED_LOGGERS:

@@ -11,15 +11,32 @@ enforced on the result (``bot.blockkit``): a value is cut to the limit of the pl
 landed in before it is escaped, and what did not fit is summarised, never dropped silently.
 Templates that list things use ``fit_list`` and ``fit_lines`` to say "…and 37 more
 providers" themselves; ``max_blocks`` is in every template's context.
+
+Languages (``bot.i18n``): one Jinja2 environment per language, built once, with
+``jinja2.ext.i18n`` and that language's catalog installed ("newstyle" gettext), so a render
+never changes shared state. ``render(..., lang="ko")`` picks the environment. Text to
+translate is written as an expression and printed through a filter like any value::
+
+    {{ _("Checked %(when)s in %(ms)s ms", when=report.checked_at|datetime, ms=ms) | text }}
+    {{ ngettext("%(num)s probe", "%(num)s probes", count) | plain }}
+
+``_()`` fills the placeholders (``%(name)s``; write a literal per cent sign as ``%%``) with
+the raw values and the filter escapes the whole result once, so a value is escaped exactly
+like any other. ``{% trans %}`` blocks print without a filter and are therefore refused
+(``UnfilteredValueError``): use ``_()``. The filters ``datetime``, ``date``, ``time``,
+``duration`` and ``relative`` write values in the render's language and the configured
+time zone; ``lang`` and ``timezone`` are in every template's context.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -27,10 +44,8 @@ from typing import Any
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
 
 from bot.blockkit import (
-    CUT,
     FALLBACK_TEXT,
     MAX_BLOCKS,
-    SECTION_TEXT,
     VIEW_TITLE,
     Finisher,
     Surface,
@@ -38,9 +53,19 @@ from bot.blockkit import (
     Texts,
     escape_mrkdwn,
 )
+from bot.i18n import DEFAULT_LANGUAGE, SUPPORTED, Translator, relative
 from bot.quota import quota_line
+from bot.render_fit import Fitted, fit_lines, fit_list, left_out_note
 
-__all__ = ["Message", "Renderer", "Surface", "UnfilteredValueError", "escape_mrkdwn"]
+__all__ = [
+    "Fitted",
+    "Message",
+    "Renderer",
+    "Surface",
+    "UnfilteredValueError",
+    "escape_mrkdwn",
+    "fit_list",
+]
 
 TEMPLATE_DIR: Traversable = resources.files("bot") / "templates"
 TEMPLATE_SUFFIX = ".json.j2"
@@ -49,6 +74,7 @@ TEMPLATE_SUFFIX = ".json.j2"
 SURFACES: dict[str, frozenset[Surface]] = {
     "home": frozenset({Surface.HOME}),
     "not_authorized": frozenset({Surface.MESSAGE, Surface.MODAL}),
+    "recover_modal": frozenset({Surface.MODAL}),
 }
 MESSAGE_ONLY = frozenset({Surface.MESSAGE})
 
@@ -84,19 +110,6 @@ class UnfilteredValueError(TypeError):
 _USER_ID = re.compile(r"^[UWS][A-Z0-9]{2,20}$")  # users (U, W) and user groups (S)
 
 
-@dataclass(frozen=True)
-class Fitted:
-    """``fit_list``'s answer: the items to show and the line saying what was left out."""
-
-    kept: list[Any]
-    left_out: int
-    more: str  # "…and 37 more providers", or "" when everything fits
-
-
-def _more(count: int, noun: str) -> str:
-    return f"{CUT}and {count} more {noun}" if count else ""
-
-
 def _finalize(value: object) -> object:
     if isinstance(value, _Json):
         return value
@@ -128,26 +141,63 @@ class Message:
 class Renderer:
     """Renders bot/templates/NAME.json.j2 with plain result objects into a Message."""
 
-    def __init__(self, template_dir: Traversable = TEMPLATE_DIR) -> None:
-        self._env = Environment(
-            loader=_FolderLoader(template_dir),
+    def __init__(
+        self,
+        template_dir: Traversable = TEMPLATE_DIR,
+        *,
+        timezone: str = "UTC",
+        translators: Mapping[str, Translator] | None = None,
+    ) -> None:
+        nonce = secrets.token_hex(8)  # per process: no user can forge a tag or a mention
+        self._texts = Texts(Tags(f"\x00{nonce}m", f"\x00{nonce}p", f"\x00{nonce}@"))
+        loader = _FolderLoader(template_dir)
+        chosen = translators or {lang: Translator(lang, timezone=timezone) for lang in SUPPORTED}
+        self._translators = dict(chosen)
+        self._envs = {lang: self._environment(loader, t) for lang, t in chosen.items()}
+        self._constant: dict[
+            tuple[str, str, tuple[tuple[str, str | int | bool], ...]], Message
+        ] = {}
+
+    def _environment(self, loader: BaseLoader, t: Translator) -> Environment:
+        """The environment of one language: its catalog, filters and helpers installed once."""
+        env = Environment(
+            loader=loader,
             undefined=StrictUndefined,
             autoescape=False,  # noqa: S701 - output is JSON; values go through |text/|plain/|json
             finalize=_finalize,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            extensions=["jinja2.ext.i18n"],
         )
-        nonce = secrets.token_hex(8)  # per process: no user can forge a tag or a mention
-        self._texts = Texts(Tags(f"\x00{nonce}m", f"\x00{nonce}p", f"\x00{nonce}@"))
-        self._env.filters["text"] = self._text_filter
-        self._env.filters["plain"] = self._plain_filter
-        self._env.filters["json"] = _json_filter
-        self._env.globals["mention"] = self._mention
-        self._env.globals["quota_line"] = quota_line
-        self._env.globals["fit_list"] = fit_list
-        self._env.globals["fit_lines"] = self.fit_lines
-        self._constant: dict[tuple[str, tuple[tuple[str, str | int | bool], ...]], Message] = {}
+        env.install_gettext_translations(t.translations, newstyle=True)  # type: ignore[attr-defined]
+        env.filters["text"] = self._text_filter
+        env.filters["plain"] = self._plain_filter
+        env.filters["json"] = _json_filter
+        env.filters["datetime"] = t.datetime
+        env.filters["date"] = t.date
+        env.filters["time"] = t.time
+        env.filters["duration"] = t.duration
+        env.filters["relative"] = relative
+        env.globals["mention"] = self._mention
+        env.globals["quota_line"] = quota_line
+        env.globals["fit_list"] = functools.partial(fit_list, translator=t)
+        env.globals["fit_lines"] = functools.partial(fit_lines, self._texts, translator=t)
+        env.globals["utc_time"] = utc_time
+        env.globals["lang"] = t.lang
+        env.globals["timezone"] = t.timezone
+        return env
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages this renderer writes (``en`` and ``ko``)."""
+        return tuple(self._envs)
+
+    def translator(self, lang: str = DEFAULT_LANGUAGE) -> Translator:
+        """The ``Translator`` a render in ``lang`` uses (for text made outside templates)."""
+        if lang not in self._translators:
+            raise ValueError(f"no language {lang!r} (this renderer writes {self.languages})")
+        return self._translators[lang]
 
     # ---- the filters: values stay raw (tagged) until the surface's limits are applied ----
     def _text_filter(self, value: object, limit: int | None = None) -> _Json:
@@ -169,55 +219,26 @@ class Renderer:
         mark = self._texts.tags.mark
         return f"{mark}{text}{mark}" if _USER_ID.match(text) else text
 
-    def fit_lines(
-        self,
-        lines: Sequence[object],
-        noun: str,
-        limit: int = SECTION_TEXT,
-        head: str = "",
-        sep: str = "\n",
-        total: int | None = None,
-    ) -> str:
-        """``head`` and as many ``lines`` as fit in ``limit`` escaped characters, then
-        "…and N more <noun>" for the rest (raw: print it through ``|text``). ``total``: how
-        many there are when ``lines`` is only the first few of them."""
-        texts = [str(line) for line in lines]
-        count = max(total if total is not None else 0, len(texts))
-        measure = self._texts.measure
-        size = measure(head) if head else 0
-        kept: list[str] = []
-        for line in texts:
-            joiner = sep if (kept or head) else ""
-            more = _more(count - len(kept) - 1, noun)
-            tail = measure(sep + more) if more else 0
-            if size + measure(joiner + line) + tail > limit:
-                break
-            kept.append(line)
-            size += measure(joiner + line)
-        if texts and not kept:  # not even one whole line: show the first one cut
-            more = _more(count - 1, noun)
-            room = limit - size - measure((sep if head else "") + (sep + more if more else ""))
-            if room > len(CUT):
-                kept.append(self._texts.cut(texts[0], room))
-        left = count - len(kept)
-        parts = ([head] if head else []) + kept + ([_more(left, noun)] if left else [])
-        return sep.join(parts)
-
     # ---- rendering -----------------------------------------------------------------------
-    def render_constant(self, name: str, **context: str | int | bool) -> Message:
-        """A message fully set by a few plain values (a busy notice), rendered once per values.
+    def render_constant(
+        self, name: str, *, lang: str = DEFAULT_LANGUAGE, **context: str | int | bool
+    ) -> Message:
+        """A message fully set by a few plain values (a busy notice), rendered once per values
+        and language.
 
         Callers must not pass free text (each distinct value is kept).
         """
-        key = (name, tuple(sorted(context.items())))
+        key = (name, lang, tuple(sorted(context.items())))
         message = self._constant.get(key)
         if message is None:
-            message = self._constant[key] = self.render(name, surface=Surface.MESSAGE, **context)
+            message = self.render(name, surface=Surface.MESSAGE, lang=lang, **context)
+            self._constant[key] = message
         return message
 
     def template_names(self) -> list[str]:
         """Every message template there is (without the .json.j2 ending)."""
-        names = self._env.list_templates(filter_func=lambda n: n.endswith(TEMPLATE_SUFFIX))
+        env = next(iter(self._envs.values()))
+        names = env.list_templates(filter_func=lambda n: n.endswith(TEMPLATE_SUFFIX))
         return [name.removesuffix(TEMPLATE_SUFFIX) for name in names]
 
     @staticmethod
@@ -225,32 +246,37 @@ class Renderer:
         """The surfaces template ``name`` is shown on."""
         return SURFACES.get(name, MESSAGE_ONLY)
 
-    def render(self, name: str, *, surface: Surface = Surface.MESSAGE, **context: Any) -> Message:
-        """Render one template for ``surface`` within its limits.
+    def render(
+        self,
+        name: str,
+        *,
+        surface: Surface = Surface.MESSAGE,
+        lang: str = DEFAULT_LANGUAGE,
+        **context: Any,
+    ) -> Message:
+        """Render one template in ``lang`` for ``surface`` within its limits.
 
-        Raises ValueError when the template does not produce valid JSON or is not meant for
-        ``surface``.
+        Raises ValueError when the template does not produce valid JSON, is not meant for
+        ``surface``, or ``lang`` is not a language of this renderer.
         """
         if surface not in self.surfaces(name):
             raise ValueError(f"template {name} is not shown on a {surface.value}")
-        template = self._env.get_template(name + TEMPLATE_SUFFIX)
+        translator = self.translator(lang)
+        template = self._envs[lang].get_template(name + TEMPLATE_SUFFIX)
         raw = template.render(**context, surface=surface.value, max_blocks=MAX_BLOCKS[surface])
         try:
             data = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise ValueError(f"template {name} produced invalid JSON: {exc}") from exc
-        finisher = Finisher(self._texts, surface)
+        finisher = Finisher(self._texts, surface, note=left_out_note(translator, surface))
         blocks = finisher.blocks(data.get("blocks", []))
         text = self._texts.value(data.get("text", ""), FALLBACK_TEXT)
         title = self._texts.value(data.get("title", ""), VIEW_TITLE)
         return Message(str(text), blocks, str(title), surface, finisher.left_out)
 
 
-def fit_list(items: Sequence[Any], room: int, noun: str) -> Fitted:
-    """At most ``room`` things to show, one of them the line "…and N more <noun>" when
-    ``items`` do not all fit (a template spends one block per item plus that line)."""
-    listed = list(items)
-    if len(listed) <= room:
-        return Fitted(listed, 0, "")
-    kept = listed[: max(room - 1, 0)]
-    return Fitted(kept, len(listed) - len(kept), _more(len(listed) - len(kept), noun))
+def utc_time(moment: datetime) -> str:
+    """``2026-11-26 03:12:04 UTC`` (a naive time is taken as UTC)."""
+    if moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"

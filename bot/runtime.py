@@ -30,7 +30,10 @@ from bot.incident_wiring import IncidentSide
 from bot.incidents import IncidentService
 from bot.metrics import Metrics
 from bot.operators import Operators
+from bot.recovery.service import RecoveryService
 from bot.render import Renderer
+from bot.reports import ReportBuilder
+from bot.scheduling import Scheduler
 from bot.secrets import Redactor
 from bot.settings import Settings
 from bot.sync.service import SyncService
@@ -55,6 +58,7 @@ class Runtime:
     metrics: Metrics
     health: HealthCheck
     sync: SyncService
+    recovery: RecoveryService
     work: WorkExecutor
     operators: Operators
     events: EventLedger
@@ -62,7 +66,9 @@ class Runtime:
     redactor: Redactor
     incidents: IncidentService  # the one entry point: /alerts, buttons, CLI, checks, timers
     incident_side: IncidentSide  # its Slack notifier, Level 2 people, metrics, timer loops
+    reports: ReportBuilder  # the daily report, and today's model counts for its trend
     embedded: list[EmbeddedServer] = field(default_factory=list)
+    scheduler: Scheduler | None = None  # set by a serving bot (bot.scheduling.wiring)
     migrated: asyncio.Event = field(default_factory=asyncio.Event)
     # Extra /readyz checks by name (Socket Mode adds its connection state): "ok" or why not.
     readiness_checks: dict[str, Callable[[], Awaitable[str]]] = field(default_factory=dict)

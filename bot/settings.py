@@ -26,6 +26,7 @@ from bot.config_values import (
     as_user_ids,
 )
 from bot.errors import ConfigError
+from bot.i18n import SUPPORTED as LANGUAGES
 from bot.incidents.policy import EscalationPolicy, policy_from_config
 from bot.scheduling.config import ScheduleConfig
 from bot.secrets import Secret
@@ -94,6 +95,7 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "text"
     channel: str = "#ai-monitoring"
+    language: str = "en"  # slack.language: the channel's; a person's Slack locale overrides it
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     probe_timeout_s: float = 5.0
     health_deadline_s: float = 8.0
@@ -113,6 +115,7 @@ class Settings:
     vercel_deploy_timeout_s: int = 600
     status_pages: tuple[StatusPage, ...] = ()
     local_mode_forced: bool = False
+    replica_id: str | None = None  # BOT_REPLICA_ID: this replica's name in chatops.job_runs
 
     def secret(self, name: str) -> Secret | None:
         """A secret by its environment name, or None when unset."""
@@ -239,6 +242,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         log_format=as_choice("LOG_FORMAT", env.get("LOG_FORMAT", "text").lower(), ("text", "json")),
         channel=channel,
+        language=as_choice("slack.language", slack.get("language", "en"), LANGUAGES),
         schedule=ScheduleConfig.from_mapping(schedule),
         probe_timeout_s=probe_timeout,
         health_deadline_s=deadline,
@@ -270,9 +274,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         status_pages=parse_status_pages(data),
         local_mode_forced=as_bool("AISI_LOCAL_MODE", env.get("AISI_LOCAL_MODE", "false")),
+        replica_id=_replica_id(env.get("BOT_REPLICA_ID", "")),
     )
     recorder.check(files)
     return settings
+
+
+def _replica_id(raw: str) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    if len(text) > 100 or any(c.isspace() for c in text):
+        raise ConfigError("BOT_REPLICA_ID", "must be at most 100 characters without spaces")
+    return text
 
 
 def _optional_str(key: str, value: Any) -> str | None:

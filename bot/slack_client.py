@@ -12,6 +12,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.operators import GroupLookupError
+from bot.render import Message
+from jobs.services import PostError, PostMessage
 
 
 def build_web_client(
@@ -47,3 +49,21 @@ async def usergroup_members(client: AsyncWebClient, group_id: str) -> list[str]:
         raise OSError(f"Slack unreachable: {type(exc).__name__}") from exc
     users = response.get("users")
     return [u for u in users if isinstance(u, str)] if isinstance(users, list) else []
+
+
+def channel_poster(client: AsyncWebClient, channel: str) -> PostMessage:
+    """Posts a rendered message to ``channel`` (the scheduled jobs' ``post``).
+
+    Raises ``PostError`` naming why when Slack refuses or cannot be reached.
+    """
+
+    async def post(message: Message) -> None:
+        try:
+            await client.chat_postMessage(channel=channel, **message.as_kwargs())
+        except SlackApiError as exc:
+            code = str(exc.response.get("error") or "unknown_error")
+            raise PostError(f"Slack refused the message to {channel}: {code}") from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise PostError(f"Slack unreachable: {type(exc).__name__}") from None
+
+    return post

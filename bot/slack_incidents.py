@@ -68,7 +68,9 @@ class SlackIncidentNotifier:
         group_members: GroupMembers,
         interval_s: float = UPDATE_INTERVAL_S,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        lang: str = "en",
     ) -> None:
+        self._lang = lang  # slack.language: the channel's (DMs too, until a person's is known)
         self._client = client
         self._updates_client = updates
         self._renderer = renderer
@@ -86,7 +88,7 @@ class SlackIncidentNotifier:
     def render(self, incident: Incident) -> Message:
         """The incident's message as it stands."""
         card = incident_view.card(incident, tz=self._tz, now=self._clock())
-        return self._renderer.render("incident", card=card)
+        return self._renderer.render("incident", lang=self._lang, card=card)
 
     async def incident_changed(
         self, incident: Incident, event: IncidentEvent | None
@@ -140,18 +142,22 @@ class SlackIncidentNotifier:
     async def thread_line(self, incident: Incident, event: IncidentEvent) -> None:
         """One timeline line in the message's thread."""
         view = incident_view.line(event, tz=self._tz, now=self._clock())
-        message = self._renderer.render("incident_line", line=view, wait=self._wait_words)
+        message = self._renderer.render(
+            "incident_line", lang=self._lang, line=view, wait=self._wait_words
+        )
         await self._in_thread(incident, message)
 
     async def what_changed(self, incident: Incident, lines: Sequence[ChangeLine]) -> None:
         """The last 24 h of changes, each with where it came from."""
         now = self._clock()
         shown = [(incident_view.when(c.at, self._tz, now), c.source, c.text) for c in lines]
-        await self._in_thread(incident, self._renderer.render("incident_changes", lines=shown))
+        changes = self._renderer.render("incident_changes", lang=self._lang, lines=shown)
+        await self._in_thread(incident, changes)
 
     async def level3_request(self, incident: Incident, request: SupportRequest) -> None:
         """The ready-to-send vendor support request."""
-        await self._in_thread(incident, self._renderer.render("incident_support", request=request))
+        support = self._renderer.render("incident_support", lang=self._lang, request=request)
+        await self._in_thread(incident, support)
 
     async def _in_thread(self, incident: Incident, message: Message) -> None:
         if incident.channel is None or incident.message_ts is None:
@@ -180,7 +186,9 @@ class SlackIncidentNotifier:
         """A DM to each person paged (the thread's mention is in the escalation line)."""
         link = await self._permalink(incident)
         card = incident_view.card(incident, tz=self._tz, now=self._clock())
-        dm = self._renderer.render("incident_dm", card=card, target=step.target.value, link=link)
+        dm = self._renderer.render(
+            "incident_dm", lang=self._lang, card=card, target=step.target.value, link=link
+        )
         results = await asyncio.gather(
             *(self._dm(user, dm) for user in self.people(user_ids)), return_exceptions=True
         )

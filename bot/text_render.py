@@ -55,11 +55,31 @@ def _element(element: Mapping[str, Any]) -> str:
         return _text(element)
     if kind == "overflow":
         return f"[ … ]{action}"
+    if kind in ("checkboxes", "radio_buttons"):
+        return _choices(element)
     initial = element.get("initial_option")
     label = _text(element.get("placeholder"))
     if isinstance(initial, Mapping):
         label = _text(initial.get("text")) or label
     return f"[ {label or kind} ▾ ]{action}"
+
+
+def _choices(element: Mapping[str, Any]) -> str:
+    """A checkbox or radio group: one line per option, ``[x]`` when chosen, with its value."""
+    chosen = list(element.get("initial_options") or [])
+    if isinstance(element.get("initial_option"), Mapping):
+        chosen.append(element["initial_option"])
+    values = {o.get("value") for o in chosen if isinstance(o, Mapping)}
+    lines = []
+    for option in element.get("options") or []:
+        if not isinstance(option, Mapping):
+            continue
+        mark = "x" if option.get("value") in values else " "
+        about = _text(option.get("description"))
+        line = f"  [{mark}] {_text(option.get('text'))} ({option.get('value')})"
+        lines.append(line + (f" — {about}" if about else ""))
+    action = f" ({element['action_id']})" if element.get("action_id") else ""
+    return action.strip() + "\n" + "\n".join(lines)
 
 
 def _rich(element: Mapping[str, Any]) -> str:

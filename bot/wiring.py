@@ -30,11 +30,20 @@ from bot.lifecycle import finish_work
 from bot.looplag import watch_loop_lag
 from bot.metrics import Metrics
 from bot.operators import Operators
+from bot.recovery.wiring import build_recovery
 from bot.render import Renderer
+from bot.reports import ReportBuilder
 from bot.runtime import Runtime
+from bot.scheduling.wiring import (
+    build_job_services,
+    replica_id,
+    serving_scheduler,
+    start_when_migrated,
+    stop_scheduler,
+)
 from bot.secrets import Redactor
 from bot.settings import Settings
-from bot.slack_client import build_web_client, usergroup_members
+from bot.slack_client import build_web_client, channel_poster, usergroup_members
 from bot.sync.wiring import build_sync_service
 from bot.work import WorkExecutor
 from handlers import build_bolt_app
@@ -113,7 +122,7 @@ async def build_runtime(
         workers=settings.work_workers, queue_length=settings.work_queue_length, metrics=metrics
     )
     work.start()
-    renderer = Renderer()
+    renderer = Renderer(timezone=settings.schedule.timezone)
     health = build_health_check(
         settings, db=db, redis=redis, http=http, observe=metrics.observe_probe
     )
@@ -128,6 +137,11 @@ async def build_runtime(
         health=health,
         level2=level2_people(settings, lookup=lookup, redis=redis),
     )
+    reports = ReportBuilder(db, incidents=incidents, timezone=settings.schedule.timezone)
+    sync = build_sync_service(
+        settings, db=db, redis=redis, http=http, after_apply=reports.snapshot_counts
+    )
+    operators = Operators(settings.operators, lookup=lookup, redis=redis)
     runtime = Runtime(
         settings=settings,
         db=db,
@@ -138,14 +152,24 @@ async def build_runtime(
         renderer=renderer,
         metrics=metrics,
         health=health,
-        sync=build_sync_service(settings, db=db, redis=redis, http=http),
+        sync=sync,
+        recovery=build_recovery(
+            settings,
+            db=db,
+            redis=redis,
+            http=http,
+            sync=sync,
+            operators=operators,
+            incidents=incidents,
+        ),
         work=work,
-        operators=Operators(settings.operators, lookup=lookup, redis=redis),
+        operators=operators,
         events=EventLedger(redis),
         audit=AuditLog(db),
         redactor=Redactor(settings.secret_values()),
         incidents=incidents,
         incident_side=incident_side,
+        reports=reports,
         embedded=urls.embedded,
     )
     if migrate:
@@ -178,27 +202,45 @@ async def running_bot(
     start the incident timers, build the Bolt app and serve /slack/events (when
     ``http_events``), /alerts, /healthz, /readyz and /metrics.
 
-    On exit: stop taking requests, let acknowledged work finish within the grace period
-    (counted from ``begin_shutdown``), close every client and stop the embedded servers.
+    The scheduled jobs (``[schedule]``) start once the schema is up to date and post to
+    ``slack.channel``.
+
+    On exit: no new scheduled firings, stop taking requests, let acknowledged work and
+    running firings finish within the grace period (counted from ``begin_shutdown``; a
+    firing still running then is recorded ``interrupted``), close every client and stop the
+    embedded servers.
     """
     runtime = await build_runtime(settings)
     try:
         runtime.spawn(watch_loop_lag(runtime.metrics.observe_loop_lag))
         await runtime.operators.resolve()
         await runtime.incident_side.level2.resolve()
-        runtime.spawn(
-            keep_incidents_moving(runtime.incidents, runtime.incident_side, ready=runtime.migrated)
-        )
         bolt = build_bolt_app(runtime)
         web_app = build_web_app(runtime, bolt if http_events else None)
+        services = build_job_services(
+            runtime,
+            channel_poster(runtime.slack, settings.channel),
+            alert_on_missing_keys=settings.slack_mode != "local",  # a trial has no keys
+        )
         runner, bound = await start_site(web_app, host, port)
         running = RunningBot(runtime, bolt, bound)
+        replica = replica_id(settings, bound)
+        runtime.spawn(
+            keep_incidents_moving(
+                runtime.incidents, runtime.incident_side, ready=runtime.migrated, replica=replica
+            )
+        )
+        scheduler = serving_scheduler(runtime, services, replica=replica)
+        starting = asyncio.ensure_future(start_when_migrated(runtime, scheduler))
         try:
             yield running
         finally:
             running.begin_shutdown()
             assert running.shutdown_deadline is not None
+            left = running.shutdown_deadline - time.monotonic()
+            stopping = asyncio.ensure_future(stop_scheduler(scheduler, starting, wait_s=left))
             await runner.cleanup()
             await finish_work(runtime.work, running.shutdown_deadline)
+            await stopping
     finally:
         await runtime.close()

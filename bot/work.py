@@ -73,6 +73,7 @@ class WorkExecutor:
         self._metrics = metrics
         self._workers: list[asyncio.Task[None]] = []
         self._running: dict[asyncio.Task[None], str] = {}
+        self._urgent: dict[asyncio.Task[None], str] = {}
         self._accepting = True
         self._pending = 0  # queued + running
         self._idle = asyncio.Event()
@@ -119,6 +120,36 @@ class WorkExecutor:
         self._idle.clear()
         return Admission.ACCEPTED
 
+    def start_now(self, name: str, run: WorkFn) -> Admission:
+        """Start short work that cannot wait for a worker (opening a dialog before Slack's
+        trigger id expires) in its own task, now. At most as many at once as there are
+        workers; it counts for ``wait_idle`` and is cancelled by ``shutdown`` like the rest.
+        """
+        if not self._accepting:
+            self._metrics.work_refused.labels(name).inc()
+            return Admission.STOPPING
+        if len(self._urgent) >= self._size:
+            self._metrics.work_refused.labels(name).inc()
+            return Admission.QUEUE_FULL
+        task = asyncio.create_task(self._run_urgent(name, run), name=f"urgent-{name}")
+        self._urgent[task] = name
+        self._pending += 1
+        self._idle.clear()
+        return Admission.ACCEPTED
+
+    async def _run_urgent(self, name: str, run: WorkFn) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        try:
+            await run()
+        except Exception:  # work items report their own failures; this is a last resort
+            log.exception("work item %s failed", name)
+        else:
+            self._metrics.work_completed.labels(name).inc()
+        finally:
+            self._urgent.pop(task, None)
+            self._done_one()
+
     async def wait_idle(self, timeout_s: float) -> bool:
         """Wait until nothing is queued or running; False if something still was at the timeout."""
         if self._idle.is_set():
@@ -161,11 +192,12 @@ class WorkExecutor:
             self._done_one()
             if item.abandon is not None:
                 notices.append(asyncio.create_task(_quietly(item.name, item.abandon)))
-        cancelled = Counter(self._running.values())
+        cancelled = Counter(self._running.values()) + Counter(self._urgent.values())
         for name, count in (abandoned + cancelled).items():
             self._metrics.work_abandoned.labels(name).inc(count)
         busy: list[asyncio.Task[None]] = [t for t in self._workers if t in self._running]
-        for task in self._workers:
+        busy += list(self._urgent)
+        for task in [*self._workers, *self._urgent]:
             task.cancel()
         if busy or notices:
             # Cancelled work records that it was interrupted and says so, within a bounded time.

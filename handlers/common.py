@@ -33,6 +33,7 @@ class Invocation(Generic[A]):
     client: AsyncWebClient
     user_id: str
     channel_id: str
+    trigger_id: str = ""  # opens a dialog (views.open) within 3 s of the command
 
 
 def slash_command(
@@ -54,7 +55,8 @@ def slash_command(
                 await ack_usage(ack, runtime.renderer, error)
                 return
             user, channel = str(command.get("user_id", "")), str(command.get("channel_id", ""))
-            await run(Invocation(name, args, ack, respond, client, user, channel))
+            trigger = str(command.get("trigger_id", ""))
+            await run(Invocation(name, args, ack, respond, client, user, channel, trigger))
 
         app.command(name.value)(listener)
 

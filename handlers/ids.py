@@ -44,6 +44,14 @@ class BlockId(StrEnum):
 
     INCIDENT_ACTIONS = "incident_actions"
     RECOVER_STEPS = "recover_steps"
+    RECOVER_OPTIONS = "recover_options"
+
+
+class InputId(StrEnum):
+    """Action ids of a dialog's inputs (read back from ``view.state.values``)."""
+
+    RECOVER_STEPS = "steps"  # checkboxes: the steps to run
+    RECOVER_OPTIONS = "options"  # checkboxes: dry run, continue after a failure, force sync
 
 
 class EventType(StrEnum):

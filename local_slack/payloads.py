@@ -1,4 +1,5 @@
-"""Builders for the requests Slack sends to an app (slash commands, block actions).
+"""Builders for the requests Slack sends to an app (slash commands, block actions, view
+submissions).
 
 The local server does not send these itself: tests post them to the bot, signed with
 :func:`signed_headers`.
@@ -155,6 +156,62 @@ def view_submission_payload(
         },
         "response_urls": [],
     }
+
+
+def view_state(view: dict[str, Any], choices: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """``view.state.values`` as Slack sends them when a modal is submitted: each input's
+    initial choice, or the option values (or the text) given in ``choices`` by action_id."""
+    choices = choices or {}
+    values: dict[str, Any] = {}
+    for block in view.get("blocks") or []:
+        element = block.get("element") if block.get("type") == "input" else None
+        if not isinstance(element, dict) or not element.get("action_id"):
+            continue
+        action, kind = str(element["action_id"]), element.get("type")
+        state: dict[str, Any] = {"type": kind}
+        if kind == "checkboxes":
+            options = element.get("options") or []
+            picked = choices.get(action)
+            state["selected_options"] = (
+                [o for o in options if o.get("value") in picked]
+                if picked is not None
+                else list(element.get("initial_options") or [])
+            )
+        elif kind in ("radio_buttons", "static_select"):
+            options = element.get("options") or []
+            picked = choices.get(action)
+            chosen = (
+                next((o for o in options if picked and o.get("value") == picked[0]), None)
+                if picked is not None
+                else element.get("initial_option")
+            )
+            state["selected_option"] = chosen
+        else:
+            picked = choices.get(action)
+            state["value"] = picked[0] if picked else element.get("initial_value")
+        values.setdefault(str(block.get("block_id") or "local"), {})[action] = state
+    return values
+
+
+def submitted_view_payload(
+    view: dict[str, Any],
+    *,
+    user_id: str,
+    choices: dict[str, list[str]] | None = None,
+    team_id: str = TEAM_ID,
+) -> dict[str, Any]:
+    """The ``payload`` of a view_submission of ``view`` (as views.open returned it), with
+    its inputs as first shown or as ``choices`` (option values by action_id) set them."""
+    payload = view_submission_payload(
+        str(view.get("callback_id") or ""),
+        user_id=user_id,
+        private_metadata=str(view.get("private_metadata") or ""),
+        team_id=team_id,
+    )
+    submitted = {**payload["view"], **{k: view[k] for k in ("id", "hash", "title") if k in view}}
+    submitted["blocks"] = view.get("blocks") or []
+    submitted["state"] = {"values": view_state(view, choices)}
+    return {**payload, "view": submitted}
 
 
 def interactivity_body(payload: dict[str, Any]) -> str:

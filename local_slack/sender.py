@@ -14,6 +14,7 @@ from local_slack.payloads import (
     interactivity_body,
     signed_headers,
     slash_command_form,
+    submitted_view_payload,
     view_submission_payload,
 )
 
@@ -28,7 +29,7 @@ class SentResponse:
 
 
 class SlackRequestSender:
-    """Posts slash commands and button clicks, signed with the real algorithm."""
+    """Posts slash commands, button clicks and dialog submissions, signed for real."""
 
     def __init__(
         self, session: aiohttp.ClientSession, events_url: str, signing_secret: str
@@ -90,5 +91,18 @@ class SlackRequestSender:
     ) -> SentResponse:
         """Send a signed view_submission of a modal with ``callback_id``."""
         payload = view_submission_payload(callback_id, user_id=user_id, values=values)
+        body = interactivity_body(payload)
+        return await self.post_raw(body, signed_headers(self._secret, body))
+
+    async def submit(
+        self,
+        view: dict[str, Any],
+        *,
+        user_id: str,
+        choices: dict[str, list[str]] | None = None,
+    ) -> SentResponse:
+        """Send a signed view_submission of ``view`` (as views.open returned it): its
+        inputs as first shown, or as ``choices`` sets them (option values by action_id)."""
+        payload = submitted_view_payload(view, user_id=user_id, choices=choices)
         body = interactivity_body(payload)
         return await self.post_raw(body, signed_headers(self._secret, body))

@@ -126,6 +126,14 @@ def view_failure(view: object, *, expected_types: tuple[str, ...]) -> Validation
         return ValidationFailure("invalid_blocks", errors)
     if view["type"] == "modal" and not view.get("title"):
         return ValidationFailure("invalid_arguments", ["a modal needs a title"])
+    blocks = [b for b in view.get("blocks", []) if isinstance(b, dict)]
+    needs_submit = any(b.get("type") == "input" for b in blocks)
+    if view["type"] == "modal" and needs_submit and not view.get("submit"):
+        return ValidationFailure(
+            "invalid_arguments", ["must provide a submit property when using input blocks"]
+        )
+    if errors := _initial_options_errors(blocks):
+        return ValidationFailure("invalid_blocks", errors)
     try:
         # Blocks were checked above; let View check title/submit/close/metadata limits.
         model = View(**{k: v for k, v in view.items() if k != "blocks"})
@@ -134,3 +142,28 @@ def view_failure(view: object, *, expected_types: tuple[str, ...]) -> Validation
     except Exception as exc:
         return ValidationFailure("invalid_arguments", [f"view: {exc}"])
     return None
+
+
+def _initial_options_errors(blocks: list[dict[str, Any]]) -> list[str]:
+    """Slack refuses initial options that are not exactly among an element's options."""
+    errors: list[str] = []
+    for index, block in enumerate(blocks):
+        element = block.get("element") if block.get("type") == "input" else None
+        elements = [element] if isinstance(element, dict) else []
+        elements += [e for e in block.get("elements") or [] if isinstance(e, dict)]
+        if isinstance(block.get("accessory"), dict):
+            elements.append(block["accessory"])
+        for item in elements:
+            options = item.get("options")
+            if not isinstance(options, list):
+                continue
+            chosen = list(item.get("initial_options") or [])
+            if isinstance(item.get("initial_option"), dict):
+                chosen.append(item["initial_option"])
+            for option in chosen:
+                if option not in options:
+                    errors.append(
+                        f"{_describe(index, block)}: initial option {option.get('value')!r}"
+                        " is not one of the options"
+                    )
+    return errors

@@ -46,6 +46,7 @@ class Workspace:
         self.messages: dict[str, dict[str, Body]] = {}
         self.ephemeral: list[Body] = []
         self.views: dict[str, Body] = {}
+        self.used_triggers: set[str] = set()
         self.home_views: dict[str, Body] = {}
         self.users: dict[str, Body] = {}
         self._dms: dict[tuple[str, ...], str] = {}
@@ -85,8 +86,10 @@ class Workspace:
         tz: str = "Europe/London",
         tz_offset: int = 0,
         is_bot: bool = False,
+        locale: str = "en-US",
     ) -> Body:
-        """Register (or replace) a user returned by users.info."""
+        """Register (or replace) a user returned by users.info (``locale``: their Slack
+        language, given only when asked with ``include_locale``)."""
         name = name or (user_id[2:] if user_id[:2] in ("U0", "W0") else user_id[1:]).lower()
         real_name = real_name or name.replace(".", " ").title()
         user: Body = {
@@ -113,6 +116,7 @@ class Workspace:
             "is_bot": is_bot,
             "is_app_user": False,
             "updated": 1_700_000_000,
+            "locale": locale,
         }
         self.users[user_id] = user
         return user
@@ -238,12 +242,16 @@ class Workspace:
         return stored
 
     def views_open(self, body: Body) -> Body:
-        if not body.get("trigger_id"):
+        trigger = str(body.get("trigger_id") or "")
+        if not trigger:
             return error("invalid_arguments", "missing required field: trigger_id")
+        if trigger in self.used_triggers:
+            return error("exchanged_trigger_id", "a trigger_id opens one view only")
         if "view" not in body:
             return error("invalid_arguments", "missing required field: view")
         if failure := view_failure(body["view"], expected_types=("modal",)):
             return failure.to_response()
+        self.used_triggers.add(trigger)
         return {"ok": True, "view": copy.deepcopy(self._store_view(body["view"]))}
 
     def views_update(self, body: Body) -> Body:
@@ -289,7 +297,10 @@ class Workspace:
             user = self.add_user(user_id)
         if user is None:
             return error("user_not_found")
-        return {"ok": True, "user": copy.deepcopy(user)}
+        shown = copy.deepcopy(user)
+        if not truthy(body.get("include_locale")):
+            shown.pop("locale", None)  # Slack gives the locale only when asked
+        return {"ok": True, "user": shown}
 
     # ---- response_url -----------------------------------------------------------------------
     def apply_response(

@@ -198,12 +198,22 @@ STATUS_PAGE_PATHS: dict[str, str] = {
 }
 
 
+# Every scheduled job off: a bot started by a test runs no scheduled work unless the test
+# turns a job on (a [schedule] table in the folder's local.toml, merged over this).
+SCHEDULE_OFF = (
+    '[schedule]\ndaily_report = "off"\nsource_checks = "off"\nkey_checks = "off"\n'
+    'sync = "off"\nescalations = "off"\n'
+)
+
+
 def write_test_config(folder: Path, status_base: str = LOOPBACK_CLOSED) -> Path:
     """An override folder (BOT_CONFIG_DIR) putting every vendor status page on loopback.
 
-    The package's default settings lie underneath; its local.toml replaces the status pages.
+    The package's default settings lie underneath; its settings.toml turns every scheduled
+    job off, its local.toml replaces the status pages.
     """
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / "settings.toml").write_text(SCHEDULE_OFF)
     pages = [
         f'[[status_pages]]\nname = "{p.name}"\nkind = "{p.kind}"\nurl = "{p.url}"\n'
         f'page_url = "{p.page_url}"\n'

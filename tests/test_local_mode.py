@@ -49,3 +49,19 @@ async def test_local_mode_with_embedded_stores(tmp_path: Path) -> None:
     assert "Starting the embedded database and cache" in out
     assert "✅ *Database* — " in out, out
     assert "✅ *Cache (Redis)* — PONG" in out, out
+
+
+async def test_local_mode_opens_and_submits_the_recovery_dialog(bot_env: dict[str, str]) -> None:
+    """/recover --dry-run opens the dialog in the terminal; `submit` with other choices runs
+    the dry run; a second `submit` has no dialog left to submit."""
+    script = "/recover --dry-run\nsubmit steps=cache,db\nsubmit\nquit\n"
+    code, out = await _run_local(_local_env(bot_env), script)
+    assert code == 0, out
+    assert "── views.open (modal/home) ──" in out, out
+    assert "  [x] 1. Clear the app's cache (cache)" in out
+    assert "  [x] Dry run (dry_run)" in out
+    assert "(dialog submitted and closed)" in out
+    assert "🔍 Recovery dry run — nothing was changed" in out, out
+    assert "✅ *2. Reconnect and check the database* — ok" in out
+    assert "Redeploy the app" not in out.split("(dialog submitted and closed)")[1]
+    assert "No dialog is open" in out

@@ -74,7 +74,8 @@ def fresh_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_wheel_carries_defaults_templates_and_migrations(wheel: Path) -> None:
-    """Every file under bot/config, bot/templates and bot/migrations is in the wheel; no tests."""
+    """Every file under bot/config, bot/templates and bot/migrations is in the wheel, and the
+    compiled catalogs; no tests."""
     names = set(zipfile.ZipFile(wheel).namelist())
     for folder in PACKAGE_DATA:
         shipped = {
@@ -85,6 +86,7 @@ def test_wheel_carries_defaults_templates_and_migrations(wheel: Path) -> None:
         assert shipped and shipped <= names, shipped - names
     assert "bot/config/settings.toml" in names and "bot/config/model-defaults.json" in names
     assert "local_slack/server.py" in names  # local mode runs from an installed wheel too
+    assert "bot/locales/ko/LC_MESSAGES/messages.mo" in names  # the compiled Korean catalog
     assert not any(n.startswith(("tests/", "config/", "bench/")) for n in names)
 
 
@@ -125,3 +127,6 @@ def test_installed_wheel_migrates_and_checks_from_an_unrelated_directory(
     assert report["state"] == "ok", report
     text = run([cli, "health", "db"], cwd=elsewhere, env=env)  # renders a packaged template
     assert "Database" in text and "0 active models" in text, text
+    korean = run([python, "-c", "from bot.i18n import translator;"
+                  " print(translator('ko').duration(192))"], cwd=elsewhere, env=env)
+    assert korean.strip() == "3분 12초"  # the Korean catalog, read from the installed package

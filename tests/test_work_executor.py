@@ -108,3 +108,37 @@ async def test_a_failing_item_does_not_stop_its_worker() -> None:
     work.submit("/health", next_one)
     await asyncio.wait_for(ran.wait(), 5)
     assert (await work.shutdown(1)).finished_in_grace
+
+
+async def test_urgent_work_starts_at_once_even_when_every_worker_is_busy() -> None:
+    """start_now runs beside busy workers and a full queue (a dialog's trigger id cannot
+    wait); it is bounded, counted for wait_idle, and cancelled by shutdown like the rest."""
+    metrics = Metrics()
+    work = WorkExecutor(workers=1, queue_length=1, metrics=metrics)
+    work.start()
+    release, busy, done = asyncio.Event(), asyncio.Event(), list[str]()
+    assert work.submit("/sync", _held(busy, release, done, "busy")) is Admission.ACCEPTED
+    await asyncio.wait_for(busy.wait(), 5)
+    assert work.submit("/sync", _held(asyncio.Event(), release, done, "queued")) is (
+        Admission.ACCEPTED
+    )
+    opened = asyncio.Event()
+
+    async def open_dialog() -> None:
+        opened.set()
+
+    assert work.start_now("/recover", open_dialog) is Admission.ACCEPTED
+    await asyncio.wait_for(opened.wait(), 5)
+    hold_started, hold = asyncio.Event(), asyncio.Event()
+    assert work.start_now("/recover", _held(hold_started, hold, done, "urgent")) is (
+        Admission.ACCEPTED
+    )
+    await asyncio.wait_for(hold_started.wait(), 5)
+    assert work.start_now("/recover", open_dialog) is Admission.QUEUE_FULL  # one per worker
+    assert not await work.wait_idle(0.05)
+    summary = await work.shutdown(0.05)
+    assert not summary.finished_in_grace
+    assert summary.cancelled_running == {"/sync": 1, "/recover": 1}
+    assert work.start_now("/recover", open_dialog) is Admission.STOPPING
+    assert done == []
+    assert _metric(metrics, "aisi_work_completed_total", {"work": "/recover"}) == 1

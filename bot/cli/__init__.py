@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -21,28 +22,45 @@ from bot.cli.base import EXIT_FAILED, EXIT_USAGE, CliCommand, StoreUnreachable
 from bot.cli.db import DB
 from bot.cli.health import HEALTH, KEYS
 from bot.cli.incidents import INCIDENTS
+from bot.cli.jobs import JOBS
+from bot.cli.recover import RECOVER
+from bot.cli.report import REPORT
 from bot.cli.sync import SYNC
 from bot.errors import ConfigError
+from bot.i18n import SUPPORTED, cli_language
 from bot.logs import setup_logging
 from bot.secrets import Redactor
 from bot.settings import Settings, load_settings
 from bot.wiring import build_runtime
 
-COMMANDS: tuple[CliCommand, ...] = (HEALTH, KEYS, SYNC, DB, ALERT, INCIDENTS)
-NOT_BUILT = ("recover", "report", "jobs")
+COMMANDS: tuple[CliCommand, ...] = (
+    HEALTH,
+    KEYS,
+    SYNC,
+    RECOVER,
+    REPORT,
+    JOBS,
+    DB,
+    ALERT,
+    INCIDENTS,
+)
+LANG_HELP = "language of the output (default: from LC_ALL/LC_MESSAGES/LANG, else slack.language)"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aisi-bot", description="ChatOps for AI Server Information"
     )
+    parser.add_argument("--lang", choices=SUPPORTED, help=LANG_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("serve", help="run the bot (HTTP, Socket Mode, or local mode without Slack)")
     for command in COMMANDS:
-        command.add_arguments(sub.add_parser(command.name, help=command.help))
-    for name in NOT_BUILT:
-        extra = sub.add_parser(name, help="not available in this version yet")
-        extra.add_argument("rest", nargs=argparse.REMAINDER)
+        command_parser = sub.add_parser(command.name, help=command.help)
+        command.add_arguments(command_parser)
+        # Also after the command (`aisi-bot health --lang ko`); absent, the global one stands.
+        command_parser.add_argument(
+            "--lang", choices=SUPPORTED, default=argparse.SUPPRESS, help=LANG_HELP
+        )
     return parser
 
 
@@ -66,18 +84,18 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `aisi-bot` console script."""
     args = _parser().parse_args(argv)
-    if args.command in NOT_BUILT:
-        print(
-            f"aisi-bot {args.command}: not available in this version yet; nothing was done.",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+    command = next((c for c in COMMANDS if c.name == args.command), None)
+    if command is not None and command.precheck is not None:
+        refused = command.precheck(args)
+        if refused is not None:
+            return refused
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(f"aisi-bot: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     setup_logging(settings.log_level, settings.log_format, Redactor(settings.secret_values()))
+    args.lang = cli_language(args.lang, os.environ, settings.language)
     if args.command != "serve" and settings.log_level != "DEBUG":
         # A command reports an unreachable database itself, in one line; the pool's
         # reconnection warnings would only repeat it.

@@ -37,6 +37,8 @@ class CliCommand:
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[Runtime, argparse.Namespace], Awaitable[int]]
     stores: Callable[[argparse.Namespace], frozenset[str]] = all_stores
+    # Runs before any store is started: None to go on, or the exit code (a refusal).
+    precheck: Callable[[argparse.Namespace], int | None] | None = None
 
 
 def plain(value: Any) -> Any:

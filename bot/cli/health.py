@@ -24,14 +24,14 @@ HEALTH_STORES: dict[str | None, frozenset[str]] = {
 
 
 async def print_report(
-    runtime: Runtime, component: str | None, template: str, as_json: bool
+    runtime: Runtime, component: str | None, template: str, as_json: bool, lang: str = "en"
 ) -> int:
     """Run the check (or one component) and print it as Slack would show it, or as JSON."""
     report = await runtime.health.run(component)
     if as_json:
         print_json(report)
     else:
-        message = runtime.renderer.render(template, report=report, interactive=False)
+        message = runtime.renderer.render(template, lang=lang, report=report, interactive=False)
         print(message_to_text(message.as_kwargs()))
     return EXIT_OK if report.state is ProbeState.OK else EXIT_FAILED
 
@@ -46,7 +46,7 @@ def _health_arguments(parser: argparse.ArgumentParser) -> None:
 async def _health(runtime: Runtime, args: argparse.Namespace) -> int:
     if "db" in HEALTH_STORES.get(args.component, ALL_STORES):
         await migrate_quietly(runtime)
-    return await print_report(runtime, args.component, "health_report", args.json)
+    return await print_report(runtime, args.component, "health_report", args.json, args.lang)
 
 
 def _keys_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +54,7 @@ def _keys_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def _keys(runtime: Runtime, args: argparse.Namespace) -> int:
-    return await print_report(runtime, "keys", "keys_report", args.json)
+    return await print_report(runtime, "keys", "keys_report", args.json, args.lang)
 
 
 HEALTH = CliCommand(

@@ -39,7 +39,9 @@ async def _sync(runtime: Runtime, args: argparse.Namespace) -> int:
     if args.json:
         print_json(sync_summary(report))
     else:
-        message = runtime.renderer.render("sync_report", report=report, user_id="cli")
+        message = runtime.renderer.render(
+            "sync_report", lang=args.lang, report=report, user_id="cli"
+        )
         print(message_to_text(message.as_kwargs()))
     done = report.outcome in ("applied", "dry_run", "nothing_to_do")
     return EXIT_OK if done and not report.partial else EXIT_FAILED

@@ -18,6 +18,7 @@ from bot.health.probes.stores import probe_cache, probe_database
 from bot.health.probes.vendors import probe_status_page
 from bot.providers import PROVIDERS
 from bot.result_cache import RedisResultCache
+from bot.scheduling import job_statuses, probe_scheduler
 from bot.settings import Settings
 
 
@@ -67,6 +68,10 @@ def build_health_check(
         add(page.name, "vendors", status)
     add("Recent errors", "ops", partial(probe_recent_errors, db, timeout_s=timeout))
     add("Last sync", "ops", partial(probe_last_sync, db, timeout_s=timeout))
+    # Next runs from the configured triggers, last runs from job_runs: the same in every
+    # replica and in `aisi-bot health ops`, which runs no scheduler.
+    statuses = partial(job_statuses, db, config=settings.schedule, timeout_s=timeout)
+    add("Scheduler", "ops", partial(probe_scheduler, statuses))
     return HealthCheck(
         probes, probe_timeout_s=timeout, deadline_s=settings.health_deadline_s, observe=observe
     )

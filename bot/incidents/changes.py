@@ -38,6 +38,18 @@ class ChangeLine:
 ChangeHook = Callable[[datetime, datetime], Awaitable[Sequence[ChangeLine]]]
 
 
+def change_json(line: ChangeLine) -> dict[str, str]:
+    """A line as stored in an incident's timeline (``what_changed`` detail)."""
+    return {"at": line.at.isoformat(), "source": line.source, "text": line.text}
+
+
+def change_from_json(item: Mapping[str, Any]) -> ChangeLine:
+    """A line back from the timeline; raises ValueError on a malformed one."""
+    return ChangeLine(
+        datetime.fromisoformat(str(item["at"])), str(item["source"]), str(item["text"])
+    )
+
+
 def sync_run_line(
     run_id: int,
     started_at: datetime,

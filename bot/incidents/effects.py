@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from bot.incidents.changes import ChangeLine
+from bot.incidents.changes import ChangeLine, change_json
 from bot.incidents.machine import EscalationStep
 from bot.incidents.model import EscalationTarget, EventKind, Incident, IncidentEvent
 from bot.incidents.notify import (
@@ -90,9 +90,11 @@ class Effects:
         *,
         now: datetime | None = None,
         trigger_pager: bool = True,
+        keep_changes: bool = False,
     ) -> Incident:
         """Post the new incident's message and remember where it is, trigger the pager, then
-        (with ``now``) read and post what changed: the message never waits for those reads."""
+        (with ``now``) read and post what changed: the message never waits for those reads.
+        ``keep_changes``: also keep the lines read in the timeline (at the opening only)."""
         ok, ref = await self.guarded("post", self._notifier.incident_changed(incident, event))
         if ok and ref is not None:
             _, placed = await self.guarded(
@@ -111,6 +113,8 @@ class Effects:
             changes = await self.read_changes(now)
             if changes is not None:  # none at all is worth saying too: nobody digs for it
                 await self.guarded("what changed", self._notifier.what_changed(incident, changes))
+                if keep_changes:
+                    await self.keep_changes(incident, changes, at=now)
         return incident
 
     async def count_open(self) -> None:
@@ -223,6 +227,24 @@ class Effects:
             "what changed", asyncio.wait_for(self._what_changed(now), self._read_timeout_s)
         )
         return lines if ok else None
+
+    async def keep_changes(
+        self, incident: Incident, lines: Sequence[ChangeLine], *, at: datetime
+    ) -> None:
+        """Keep the lines read at opening in the timeline (``what_changed``, not a thread line),
+        so the postmortem shows what was known then rather than what a later read would say."""
+        detail = {"lines": [change_json(line) for line in lines]}
+        await self.guarded(
+            "keep what changed",
+            self._store.record_event(
+                incident.id,
+                kind=EventKind.WHAT_CHANGED,
+                actor="system",
+                now=at,
+                detail=detail,
+                thread=False,
+            ),
+        )
 
     async def deliver_pending(self, *, before: datetime, limit: int) -> int:
         """Deliver outbox lines written before ``before``: first messages, then thread lines."""

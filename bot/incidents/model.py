@@ -74,6 +74,9 @@ class EventKind(StrEnum):
     RESOLVED = "resolved"  # detail: note
     PAGERDUTY_FAILED = "pagerduty_failed"  # detail: event_action, reason
     DENIED = "denied"  # an unauthorised button press (audit only, not a thread line)
+    # The "what changed" lines read when the incident opened, kept for its postmortem
+    # (detail: lines, each at/source/text; not a thread line: they have their own message).
+    WHAT_CHANGED = "what_changed"
 
 
 class Refusal(StrEnum):

@@ -130,7 +130,7 @@ class IncidentService(IncidentReader):
         opened = event
 
         async def show_new() -> RaiseOutcome:
-            shown = await self._effects.opened(incident, opened, now=now)
+            shown = await self._effects.opened(incident, opened, now=now, keep_changes=True)
             await self._effects.count_open()
             return RaiseOutcome(Action.CREATED, shown, opened)
 

@@ -7,7 +7,8 @@ The public API:
 - ``RecoveryService.run(options, *, actor, idempotency_key, progress)`` → ``RecoveryReport``;
   ``RecoveryService.current()`` → who runs one now (``LockHolder``) or None;
   ``RecoveryService.record_refusal(options, *, actor, reason)`` audits a refusal decided
-  before a run (e.g. a non-operator typing ``/recover``); ``may_recover(actor, operators)``.
+  before a run (e.g. a non-operator typing ``/recover``); ``may_recover(actor, operators)``
+  (``RecoveryService.may_run(actor)`` with the live operators).
 - ``RecoveryReport`` (actor, options, started/finished, ``steps``: ``StepReport`` each with
   ``StepState``, duration, detail lines, data; ``outcome``: ``Outcome``; incident id).
 - The steps, built by the wiring and handed to the service: ``CacheStep``,
@@ -15,6 +16,7 @@ The public API:
   ``bot.vercel.VercelDeployments``); ``RecoveryLocks`` and ``RecoveryStore``.
 """
 
+from bot.recovery.access import NOT_OPERATOR, OperatorCheck, may_recover
 from bot.recovery.cache_step import CacheStep
 from bot.recovery.db_step import DatabaseStep
 from bot.recovery.deploy_step import NOT_FOLLOWED, DeployStep, format_seconds
@@ -32,7 +34,7 @@ from bot.recovery.model import (
     parse_steps,
 )
 from bot.recovery.schema import APP_SCHEMA, SchemaCheck, check_app_schema
-from bot.recovery.service import NOT_OPERATOR, Progress, RecoveryService, may_recover
+from bot.recovery.service import Progress, RecoveryService
 from bot.recovery.steps import RecoveryStep, StepContext, StepFailedError
 from bot.recovery.store import RecoveryStore
 from bot.recovery.sync_step import SyncStep
@@ -48,6 +50,7 @@ __all__ = [
     "DatabaseStep",
     "DeployStep",
     "LockRefusal",
+    "OperatorCheck",
     "Outcome",
     "Progress",
     "RecoveryLocks",

@@ -22,6 +22,12 @@ class CacheStep:
         self._prefixes = [p for p in prefixes if p]
         self._batch = batch
 
+    def describe(self) -> str:
+        """Which prefixes it clears."""
+        if not self._prefixes:
+            return "no prefixes configured: nothing to clear"
+        return "keys under " + ", ".join(self._prefixes) + " only; never FLUSHALL"
+
     async def run(self, ctx: StepContext) -> None:
         """Count (dry run) or delete the keys under each prefix, reporting each prefix."""
         if not self._prefixes:

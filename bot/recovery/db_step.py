@@ -49,6 +49,10 @@ class DatabaseStep:
         self._timeout_s = timeout_s
         self._schema = schema
 
+    def describe(self) -> str:
+        """What it checks."""
+        return "new connections, the app's tables (read only), the bot's migrations"
+
     async def run(self, ctx: StepContext) -> None:
         """Pool, connectivity, schema, migrations, in that order; stop at the first failure."""
         pool = self._db.pool

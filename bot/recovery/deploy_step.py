@@ -60,6 +60,17 @@ class DeployStep:
         self._skew = timedelta(seconds=clock_skew_s)
         self._now = now
 
+    def describe(self) -> str:
+        """Which hook it calls and whether it can follow the deployment."""
+        if self._hook is None:
+            return "VERCEL_DEPLOY_HOOK_URL is not set: this step will fail"
+        if self._deployments is None:
+            return f"POST the deploy hook {self._hook.masked}; no VERCEL_TOKEN to follow it"
+        return (
+            f"POST the deploy hook {self._hook.masked}, follow it up to"
+            f" {format_seconds(self._timeout_s)}"
+        )
+
     async def run(self, ctx: StepContext) -> None:
         """Call the hook (dry run: say which), then find and follow the deployment."""
         if self._hook is None:

@@ -216,6 +216,17 @@ class RecoveryReport:
             self.outcome = Outcome.FAILED
         return self.outcome
 
+    def interrupt(self, now: datetime, reason: str = "the bot stopped during the run") -> None:
+        """Mark the run cut off (shutdown): the running step failed, the rest not run."""
+        self.outcome, self.reason = Outcome.INTERRUPTED, reason
+        for item in self.steps:
+            if item.state is StepState.RUNNING:
+                item.state = StepState.FAILED
+                item.detail.append("interrupted")
+            elif item.state is StepState.PENDING:
+                item.state = StepState.SKIPPED
+        self.finished_at = now
+
     def as_json(self) -> dict[str, Any]:
         """The report for ``--json`` and for an incident's details."""
         return {

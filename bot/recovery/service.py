@@ -14,16 +14,24 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.locks import LockHolder
+from bot.recovery.access import NOT_OPERATOR, OperatorCheck, Operators, allowed
 from bot.recovery.incident import AlertRaiser, open_incident
 from bot.recovery.lock import LockLostError, LockRefusal, RecoveryGuard, RecoveryLocks
-from bot.recovery.model import Outcome, RecoveryOptions, RecoveryReport, StepState
+from bot.recovery.model import (
+    ALL_STEPS,
+    Outcome,
+    RecoveryOptions,
+    RecoveryReport,
+    StepName,
+    StepState,
+)
 from bot.recovery.steps import RecoveryStep, StepContext, StepFailedError, describe_error
 from bot.recovery.store import RecoveryStore, StoreUnavailableError
 
@@ -31,16 +39,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[RecoveryReport], Awaitable[None]]
 REQUEST_PREFIX = "aisi-bot:recovery:request:"
-NOT_OPERATOR = "only configured operators may run a recovery (auth.operators)"
 DUPLICATE = "this request was already received; nothing new was started"
-
-
-def may_recover(actor: str, operators: Collection[str]) -> bool:
-    """Deny by default: ``user:<id>`` of a configured operator, or the CLI (``cli:<name>``)."""
-    kind, _, who = actor.partition(":")
-    if not who:
-        return False
-    return kind == "cli" or (kind == "user" and who in set(operators))
 
 
 def _normalise_key(key: str) -> str:
@@ -48,7 +47,8 @@ def _normalise_key(key: str) -> str:
 
 
 class RecoveryService:
-    """Runs recoveries. ``steps`` are the four step objects (see ``bot.recovery``)."""
+    """Runs recoveries. ``steps`` are the four step objects (see ``bot.recovery``);
+    ``operators`` is a fixed set of user ids or a live ``OperatorCheck``."""
 
     def __init__(
         self,
@@ -57,7 +57,7 @@ class RecoveryService:
         redis: Redis,
         locks: RecoveryLocks,
         steps: Sequence[RecoveryStep],
-        operators: Collection[str],
+        operators: Operators,
         incidents: AlertRaiser | None = None,
         idempotency_ttl_s: int = 86_400,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -66,11 +66,21 @@ class RecoveryService:
         self._redis = redis
         self._locks = locks
         self._steps = {step.name: step for step in steps}
-        self._operators = frozenset(operators)
+        self._operators: Operators = (
+            operators if isinstance(operators, OperatorCheck) else frozenset(operators)
+        )
         self._incidents = incidents
         self._ttl_s = idempotency_ttl_s
         self._clock = clock
         self._live: dict[str, RecoveryReport] = {}
+
+    def describe_steps(self) -> list[tuple[StepName, str]]:
+        """Each configured step in run order, with what it will do (for the confirmation)."""
+        return [(name, self._steps[name].describe()) for name in ALL_STEPS if name in self._steps]
+
+    async def may_run(self, actor: str) -> bool:
+        """Whether ``actor`` may start a recovery (with the operators as they are now)."""
+        return await allowed(actor, self._operators)
 
     async def current(self) -> LockHolder | None:
         """Who runs a recovery now and since when; None when none runs."""
@@ -91,7 +101,7 @@ class RecoveryService:
         starting another; ``progress`` hears a copy of the report after each change.
         """
         report = RecoveryReport.start(options, actor=actor, now=self._clock())
-        if not may_recover(actor, self._operators):
+        if not await self.may_run(actor):
             return await self.record_refusal(options, actor=actor, reason=NOT_OPERATOR)
         key = _normalise_key(idempotency_key) if idempotency_key else None
         if key is not None:
@@ -116,12 +126,7 @@ class RecoveryService:
         try:
             await self._execute(report, key, guard, progress)
         except asyncio.CancelledError:
-            report.outcome, report.reason = Outcome.INTERRUPTED, "the bot stopped during the run"
-            for item in report.steps:
-                if item.state is StepState.RUNNING:
-                    item.state = StepState.FAILED
-                    item.detail.append("interrupted")
-            report.finished_at = self._clock()
+            report.interrupt(self._clock())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._record(report, key), 5.0)
             raise
@@ -142,10 +147,14 @@ class RecoveryService:
         actor: str,
         reason: str,
         idempotency_key: str | None = None,
+        holder: LockHolder | None = None,
     ) -> RecoveryReport:
-        """Record a recovery refused before it started (e.g. not an operator); audited."""
+        """Record a recovery refused before it started (e.g. not an operator, or ``holder``
+        runs one already); audited."""
         report = RecoveryReport.start(options, actor=actor, now=self._clock())
         report.reason = reason
+        if holder is not None:
+            report.holder, report.holder_since = holder.holder, holder.since
         key = _normalise_key(idempotency_key) if idempotency_key else None
         return await self._finish_refused(report, key)
 

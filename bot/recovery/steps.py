@@ -53,6 +53,10 @@ class RecoveryStep(Protocol):
 
     name: StepName
 
+    def describe(self) -> str:
+        """What the step will do, in a few words (the confirmation dialog shows it)."""
+        ...
+
     async def run(self, ctx: StepContext) -> None:
         """Do the step (or, in a dry run, say what it would do); raise StepFailedError."""
         ...

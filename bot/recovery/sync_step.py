@@ -53,6 +53,10 @@ class SyncStep:
     def __init__(self, sync: SyncRunner) -> None:
         self._sync = sync
 
+    def describe(self) -> str:
+        """What it runs."""
+        return "every source; the drop guard holds unless you allow it below"
+
     async def run(self, ctx: StepContext) -> None:
         """Sync (or the sync's own dry run) and report its sources and diff."""
 

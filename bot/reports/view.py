@@ -125,7 +125,8 @@ def _models(report: DailyReport) -> list[ViewSection]:
     if models.unknown or models.total is None:
         return [ViewSection(fit("*Active models*", _unknown(models.unknown), noun="lines"))]
     total = models.total
-    head = [f"Total: {total.today} ({_signed(total.change)} since yesterday) {total.sparkline}"]
+    since = "" if total.change is None else " since yesterday"
+    head = [f"Total: {total.today} ({_signed(total.change)}{since}) {total.sparkline}"]
     if models.days_known < len(total.series):
         head.append(f"({models.days_known} of {len(total.series)} days counted)")
     by_source = [trend_line(t) for t in models.by_source]
@@ -215,14 +216,14 @@ def _schedule(report: DailyReport, clock: _Clock) -> str:
         return fit(title, _unknown(report.schedule_unknown), noun="jobs")
     lines = []
     for job in report.schedule:
-        nxt = clock.at(job.next_run_at) if job.next_run_at else "off"
+        nxt = f"next {clock.at(job.next_run_at)}" if job.next_run_at else "not scheduled"
         last = (
             f" · last {job.last_outcome} ({clock.at(job.last_scheduled_for)})"
             if job.last_outcome
             else " · never ran"
         )
         lines.append(
-            f"• {clip(job.job_id, NAME_LIMIT)} ({clip(job.trigger, 40)}): next {nxt}{last}"
+            f"• {clip(job.job_id, NAME_LIMIT)} ({clip(job.trigger, 40)}): {nxt}{last}"
         )
     return fit(title, lines, noun="jobs")
 

@@ -49,6 +49,7 @@ LOCK_TTL_S = 300.0
 INTERRUPTED_WRITE_S = 1.0
 
 Progress = Callable[[str, SourceResult], Awaitable[None]]
+AfterApply = Callable[[], Awaitable[object]]
 
 
 class SyncService:
@@ -65,7 +66,10 @@ class SyncService:
         min_active_models: int,
         source_timeout_s: float = 60.0,
         person_fresh_window_s: float = 600.0,
+        after_apply: AfterApply | None = None,
     ) -> None:
+        """``after_apply`` runs (best effort) after every applied sync, whoever started it:
+        the wiring records today's model counts there for the daily report's trend."""
         self._db = db
         self._redis = redis
         self._locks = RedisLocks(redis)
@@ -75,6 +79,7 @@ class SyncService:
         self._min_active = min_active_models
         self._source_timeout_s = source_timeout_s
         self._fresh_window_s = person_fresh_window_s
+        self._after_apply = after_apply
 
     def max_cache_age(self, request: SyncRequest) -> float | None:
         """How old a cached answer a sync accepts: scheduled runs any, a person's a short window."""
@@ -135,7 +140,13 @@ class SyncService:
                     await self._locks.release(lock)
                 except (RedisError, OSError):
                     log.warning("could not release the sync lock; it expires by itself")
-        return self._end(report, report.outcome, report.reason, started)
+        self._end(report, report.outcome, report.reason, started)
+        if report.outcome == "applied" and self._after_apply is not None:
+            try:
+                await self._after_apply()
+            except (PoolTimeout, psycopg.Error, OSError) as exc:
+                log.warning("after the sync: could not record counts (%s)", type(exc).__name__)
+        return report
 
     async def _interrupted(self, report: SyncReport, started: float) -> None:
         """Say what a cancelled sync had done, and record it (bounded; never raises)."""

@@ -17,7 +17,7 @@ from bot.sources.aa_page import fetch_aa_page
 from bot.sources.defaults import fetch_defaults
 from bot.sources.github_backup import fetch_github_backup
 from bot.sources.records import SourceResult
-from bot.sync.service import SourceStep, SyncService
+from bot.sync.service import AfterApply, SourceStep, SyncService
 
 
 def build_source_steps(
@@ -68,9 +68,15 @@ def build_source_steps(
 
 
 def build_sync_service(
-    settings: Settings, *, db: Database, redis: Redis, http: httpx.AsyncClient
+    settings: Settings,
+    *,
+    db: Database,
+    redis: Redis,
+    http: httpx.AsyncClient,
+    after_apply: AfterApply | None = None,
 ) -> SyncService:
-    """The sync with every source of the priority chain."""
+    """The sync with every source of the priority chain; ``after_apply`` runs after each
+    applied sync (today's model counts)."""
     return SyncService(
         db=db,
         redis=redis,
@@ -80,4 +86,5 @@ def build_sync_service(
         min_active_models=settings.sync_min_active_models,
         source_timeout_s=settings.sync_source_timeout_s * 2,
         person_fresh_window_s=settings.aa_fresh_window_s,
+        after_apply=after_apply,
     )

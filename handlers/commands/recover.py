@@ -1,30 +1,131 @@
-"""/recover: in the manifest, not built yet (the recovery domain is ``bot.recovery``): it says
-so and does nothing. Operators only, like the real one (the pipeline checks)."""
+"""/recover [--dry-run] (operators only, checked by the pipeline): ack at once, then open the
+confirmation dialog right away — Slack's trigger id expires 3 s after the command, so the
+dialog is opened by ``WorkExecutor.start_now``, never queued behind other work.
+
+While a recovery runs, ``/recover`` answers (only to the caller) who started it and when,
+and opens nothing; ``/recover --dry-run`` still opens the dialog, with that warning in it
+(a dry run takes no lock). The submission is ``handlers.views.recover``.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from typing import Any
+
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
-from bot.errors import HelpRequested
-from bot.help import wants_help
+from bot.errors import HelpRequested, UsageError
+from bot.help import COMMAND_HELP, wants_help
+from bot.locks import LockHolder
+from bot.recovery import RecoveryOptions
+from bot.render import Message, Surface
 from bot.runtime import Runtime
-from handlers.common import Invocation, slash_command
-from handlers.ids import Command
+from bot.work import Admission
+from handlers.common import Invocation, respond_message, slash_command
+from handlers.errors import report_failure
+from handlers.ids import BlockId, Command, InputId, ViewId
+from handlers.views.recover import Where
+
+log = logging.getLogger(__name__)
+
+# How long the running-recovery check may take before the dialog opens without it (the
+# submission is refused anyway while one runs); the trigger id lives 3 s in all.
+HOLDER_CHECK_S = 1.0
+SUBMIT, CLOSE = "Start", "Cancel"
+ALREADY_RUNNING = "a recovery is already running"
+INPUT_IDS = {
+    "steps_block": BlockId.RECOVER_STEPS.value,
+    "steps_action": InputId.RECOVER_STEPS.value,
+    "options_block": BlockId.RECOVER_OPTIONS.value,
+    "options_action": InputId.RECOVER_OPTIONS.value,
+}
 
 
-def parse_recover_args(text: str) -> str:
-    """Anything is taken (nothing runs); ``help`` shows the planned command's help."""
+def parse_recover_args(text: str) -> bool:
+    """Whether ``--dry-run`` was typed; ``help`` shows the help; anything else is a usage error."""
     if wants_help(text):
         raise HelpRequested(Command.RECOVER)
-    return text
+    words = text.split()
+    for word in words:
+        if word.lower() != "--dry-run":
+            raise UsageError(f"Unknown argument `{word}`.", COMMAND_HELP[Command.RECOVER].usage)
+    return bool(words)
+
+
+def modal_view(message: Message, *, callback_id: str, metadata: str) -> dict[str, Any]:
+    """A rendered MODAL message as a views.open ``view``."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": {"type": "plain_text", "text": message.title},
+        "submit": {"type": "plain_text", "text": SUBMIT},
+        "close": {"type": "plain_text", "text": CLOSE},
+        "private_metadata": metadata,
+        "blocks": message.blocks,
+    }
+
+
+async def _running(runtime: Runtime) -> LockHolder | None:
+    try:
+        return await asyncio.wait_for(runtime.recovery.current(), HOLDER_CHECK_S)
+    except TimeoutError:
+        log.info("could not tell within %.1f s whether a recovery runs", HOLDER_CHECK_S)
+        return None
+
+
+async def open_dialog(runtime: Runtime, call: Invocation[bool]) -> None:
+    """Say who runs a recovery now (and stop), or open the confirmation dialog."""
+    dry_run = call.args
+    holder = await _running(runtime)
+    if holder is not None and not dry_run:
+        report = await runtime.recovery.record_refusal(
+            RecoveryOptions(), actor=f"user:{call.user_id}", reason=ALREADY_RUNNING, holder=holder
+        )
+        message = runtime.renderer.render("recover_summary", report=report)
+        await respond_message(runtime, call.respond, message, visible=False)
+        return
+    message = runtime.renderer.render(
+        "recover_modal",
+        surface=Surface.MODAL,
+        steps=runtime.recovery.describe_steps(),
+        dry_run=dry_run,
+        holder=holder,
+        ids=INPUT_IDS,
+    )
+    where = Where(call.channel_id or call.user_id, call.respond.response_url)
+    view = modal_view(
+        message, callback_id=ViewId.RECOVER_CONFIRM.value, metadata=where.to_metadata()
+    )
+    try:
+        await call.client.views_open(trigger_id=call.trigger_id, view=view)
+    except SlackApiError as exc:
+        why = str(exc.response.get("error"))
+        log.warning("views.open for /recover failed: %s", why)
+        text = f"Slack did not open the recovery dialog ({why}); nothing was done. Try again."
+        notice = runtime.renderer.render("error", message=text, error_id=None)
+        await respond_message(runtime, call.respond, notice, visible=False)
 
 
 def register(app: AsyncApp, runtime: Runtime) -> set[str]:
-    """Answer /recover honestly (ephemeral, nothing done)."""
+    """Register the /recover command."""
 
     @slash_command(app, runtime, Command.RECOVER, parse_recover_args)
-    async def recover(call: Invocation[str]) -> None:
-        message = runtime.renderer.render("not_built", command=call.name.value)
-        await call.ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
+    async def recover(call: Invocation[bool]) -> None:
+        async def guarded() -> None:
+            try:
+                await open_dialog(runtime, call)
+            except Exception as error:
+                await report_failure(runtime, call.respond, call.name, error)
+
+        admission = runtime.work.start_now(call.name.value, guarded)
+        if admission is Admission.ACCEPTED:
+            await call.ack()
+            return
+        busy = runtime.renderer.render_constant(
+            "busy", command=call.name.value, stopping=admission is Admission.STOPPING
+        )
+        await call.ack(text=busy.text, blocks=busy.blocks, response_type="ephemeral")
 
     return {Command.RECOVER}

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.text_render import message_to_text
+from local_slack.payloads import submitted_view_payload
 from local_slack.server import LocalSlack, validate_blocks
 
 BOT_TOKEN = "xoxb-local-test-token"
@@ -166,6 +167,72 @@ async def test_views_users_and_dms(client: AsyncWebClient) -> None:
         "alice",
         "alice@example.com",
     )
+
+
+def _checkbox_modal(**element: Any) -> dict[str, Any]:
+    options = [
+        {"text": {"type": "plain_text", "text": name}, "value": name} for name in ("a", "b", "c")
+    ]
+    block = {
+        "type": "input",
+        "block_id": "pick",
+        "label": {"type": "plain_text", "text": "Pick"},
+        "element": {"type": "checkboxes", "action_id": "choice", "options": options, **element},
+    }
+    return {
+        "type": "modal",
+        "callback_id": "pick_things",
+        "title": {"type": "plain_text", "text": "Pick"},
+        "submit": {"type": "plain_text", "text": "Go"},
+        "private_metadata": "meta",
+        "blocks": [block],
+    }
+
+
+async def test_views_open_refuses_what_slack_refuses(
+    slack: LocalSlack, client: AsyncWebClient
+) -> None:
+    """A title over 24 characters, inputs without a submit, initial options that are not
+    options, 101 blocks, and a trigger id used twice are all refused, with Slack's codes."""
+    good = _checkbox_modal()
+    long_title = {**good, "title": {"type": "plain_text", "text": "x" * 25}}
+    no_submit = {k: v for k, v in good.items() if k != "submit"}
+    stranger = {"text": {"type": "plain_text", "text": "z"}, "value": "z"}
+    bad_initial = _checkbox_modal(initial_options=[stranger])
+    too_many = {**good, "blocks": [section("x")] * 101}
+    cases = [
+        (long_title, "invalid_arguments"),
+        (no_submit, "invalid_arguments"),
+        (bad_initial, "invalid_blocks"),
+        (too_many, "invalid_blocks"),
+    ]
+    for index, (view, code) in enumerate(cases):
+        with pytest.raises(SlackApiError) as info:
+            await client.views_open(trigger_id=f"1.2.bad{index}", view=view)
+        assert info.value.response["error"] == code, view
+    opened = await client.views_open(trigger_id="1.2.once", view=good)
+    assert opened["view"]["callback_id"] == "pick_things"
+    with pytest.raises(SlackApiError) as info:
+        await client.views_open(trigger_id="1.2.once", view=good)
+    assert info.value.response["error"] == "exchanged_trigger_id"
+    assert [c.ok for c in slack.calls_for("views.open")] == [False] * 4 + [True, False]
+
+
+def test_a_submitted_view_carries_its_state_like_slack() -> None:
+    """The submission of a stored view: its id, metadata, and each input's initial choice,
+    or the choices given by action id."""
+    stored = {**_checkbox_modal(initial_options=[]), "id": "V0000001", "hash": "h1"}
+    stored["blocks"][0]["element"]["initial_options"] = [
+        stored["blocks"][0]["element"]["options"][1]
+    ]
+    first = submitted_view_payload(stored, user_id="U0ALICE")
+    assert first["type"] == "view_submission" and first["user"]["id"] == "U0ALICE"
+    assert (first["view"]["id"], first["view"]["private_metadata"]) == ("V0000001", "meta")
+    picked = first["view"]["state"]["values"]["pick"]["choice"]
+    assert [o["value"] for o in picked["selected_options"]] == ["b"]
+    again = submitted_view_payload(stored, user_id="U0ALICE", choices={"choice": ["c", "a"]})
+    chosen = again["view"]["state"]["values"]["pick"]["choice"]["selected_options"]
+    assert [o["value"] for o in chosen] == ["a", "c"]
 
 
 async def test_response_url_recorded(slack: LocalSlack, client: AsyncWebClient) -> None:

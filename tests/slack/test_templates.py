@@ -24,6 +24,8 @@ from bot.sync.validate import Violation
 from local_slack.validation import validate_blocks
 from tests.incidents.template_samples import OVERFLOW as INCIDENT_OVERFLOW
 from tests.incidents.template_samples import SAMPLES as INCIDENT_SAMPLES
+from tests.recovery.report_samples import overflowing as recovery_overflowing
+from tests.recovery.report_samples import samples as recovery_samples
 from tests.scheduling.report_samples import huge_report, template_samples
 
 LONG = "Ünïcödé ✓ 模型 — <!channel> & <https://evil|click> " * 200
@@ -166,7 +168,6 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
         lambda: {"command": "/health", "stopping": False},
         lambda: {"command": LONG, "stopping": True},
     ],
-    "not_built": [lambda: {"command": "/sync"}, lambda: {"command": LONG}],
     "help": [
         *(lambda h=h: {"help": h} for h in COMMAND_HELP.values()),
         lambda: {
@@ -188,6 +189,7 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
         lambda: {"what": LONG, "who_may": "<!channel>", "keys": LONG},
     ],
     **INCIDENT_SAMPLES,
+    **recovery_samples(LONG),
 }
 
 
@@ -248,10 +250,10 @@ OVERFLOW: dict[str, tuple[Callable[[], dict[str, Any]], tuple[str, ...]]] = {
     "error": (lambda: {"message": HUGE, "error_id": "ab12cd34"}, ("…",)),
     "busy": (lambda: {"command": HUGE, "stopping": False}, ("…",)),
     "stopped": (lambda: {"command": HUGE, "started": True}, ("…",)),
-    "not_built": (lambda: {"command": HUGE}, ("…",)),
     "not_authorized": (lambda: {"what": HUGE, "who_may": HUGE}, ("…",)),
     "daily_report": (lambda: {"view": present(huge_report())}, ("more providers",)),
     **INCIDENT_OVERFLOW,
+    **recovery_overflowing(HUGE),
 }
 
 
