@@ -2,29 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from local_slack.server import LocalSlack
-from tests.conftest import BOT_TOKEN
 from tests.harness import start_bot_in_process
 from tests.incidents.slack_side import Timed, alert, configure, post_alert, wait_for_text
-
-
-@pytest.fixture
-def timed() -> Timed:
-    """The arrival times of the local Slack server's calls."""
-    return Timed()
-
-
-@pytest.fixture
-async def local_slack(timed: Timed) -> AsyncIterator[LocalSlack]:
-    """The local Slack server, recording when each call arrived."""
-    server = LocalSlack(bot_token=BOT_TOKEN, on_call=timed)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def test_a_rate_limited_update_waits_retry_after_once_then_shows_the_latest(

@@ -6,13 +6,10 @@ import asyncio
 import itertools
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
 
 import aiohttp
-import pytest
 
 from local_slack.server import LocalSlack
-from tests.conftest import BOT_TOKEN
 from tests.harness import BotUnderTest, start_bot_process
 from tests.incidents.slack_side import (
     Timed,
@@ -29,19 +26,8 @@ ALERTS = 1000
 SENDERS = 40
 
 
-@pytest.fixture
-async def timed() -> Timed:
-    """The arrival times of the local Slack server's calls."""
-    return Timed()
 
 
-@pytest.fixture
-async def local_slack(timed: Timed) -> AsyncIterator[LocalSlack]:
-    """The local Slack server, recording when each call arrived."""
-    server = LocalSlack(bot_token=BOT_TOKEN, on_call=timed)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def storm(bot: BotUnderTest, count: int, senders: int) -> Counter[str]:
