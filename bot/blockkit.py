@@ -58,6 +58,11 @@ def escape_mrkdwn(value: object) -> str:
     return "".join(_ESCAPES.get(c, c) for c in str(value))
 
 
+def _mentioned(slack_id: str) -> str:
+    """A user id as ``<@U…>``; a user-group id as ``<!subteam^S…>`` (notifies its members)."""
+    return f"<!subteam^{slack_id}>" if slack_id.startswith("S") else f"<@{slack_id}>"
+
+
 @dataclass(frozen=True)
 class Tags:
     """The invisible prefixes the filters put on raw values, and the mention marker."""
@@ -68,8 +73,8 @@ class Tags:
 
     @property
     def mention(self) -> re.Pattern[str]:
-        """A marked, verified user id."""
-        return re.compile(re.escape(self.mark) + r"([UW][A-Z0-9]{2,20})" + re.escape(self.mark))
+        """A marked, verified user id (or user-group id, ``S…``)."""
+        return re.compile(re.escape(self.mark) + r"([UWS][A-Z0-9]{2,20})" + re.escape(self.mark))
 
 
 class Texts:
@@ -84,7 +89,7 @@ class Texts:
         for match in self._unit.finditer(raw):
             user = match.group(1)
             if user is not None:
-                yield match.group(0), (f"<@{user}>" if mrkdwn else f"@{user}")
+                yield match.group(0), (_mentioned(user) if mrkdwn else f"@{user}")
             else:
                 char = match.group(0)
                 yield char, (_ESCAPES.get(char, char) if mrkdwn else char)
@@ -109,7 +114,8 @@ class Texts:
         return "".join(kept) + CUT
 
     def finish(self, raw: str, limit: int, *, mrkdwn: bool) -> str:
-        """Cut to ``limit``, then escape (mrkdwn) and turn marked mentions into <@U…>/@U…."""
+        """Cut to ``limit``, then escape (mrkdwn) and turn marked mentions into <@U…>/@U…
+        (a user group: <!subteam^S…>)."""
         kept = self.cut(raw, limit, mrkdwn=mrkdwn)
         return "".join(shown for _, shown in self.units(kept, mrkdwn=mrkdwn))
 

@@ -48,10 +48,16 @@ class NotAuthorizedError(BotError):
 
     user_message = "You are not allowed to do that."
 
-    def __init__(self, what: str = "do that", who_may: str = "configured operators") -> None:
+    def __init__(
+        self,
+        what: str = "do that",
+        who_may: str = "configured operators",
+        keys: str = "auth.operators",
+    ) -> None:
         self.what = what
         self.who_may = who_may
-        super().__init__(f"Only {who_may} may {what} (auth.operators).")
+        self.keys = keys  # the settings that list who may
+        super().__init__(f"Only {who_may} may {what} ({keys}).")
 
 
 class DependencyError(BotError):

@@ -27,7 +27,7 @@ COMMAND_HELP: dict[str, CommandHelp] = {
         summary=(
             "One health check of the whole system: every probe runs at once under its own"
             " deadline, and a probe that could not learn its answer shows as unknown, never"
-            " as OK. A degraded report carries escalation buttons."
+            " as OK. A degraded report carries an Open incident button."
         ),
         arguments=(
             ("(nothing)", "everything below, in one report"),

@@ -102,8 +102,10 @@ class Terminal:
             for block in message.get("blocks") or []:
                 elements = [*(block.get("elements") or []), block.get("accessory") or {}]
                 for element in elements:
+                    if element.get("type") != "button":
+                        continue  # context texts and images are no buttons
                     label = str((element.get("text") or {}).get("text", "")).lower()
-                    if element.get("type") == "button" and wanted in (
+                    if wanted in (
                         label,
                         str(element.get("action_id", "")).lower(),
                     ):
@@ -131,8 +133,9 @@ async def run_local_mode(
     signing_secret = secrets.token_hex(16)
     slack = LocalSlack(bot_token=bot_token, on_call=terminal.on_call)
     await slack.start()
-    for entry in settings.operators:  # the configured groups exist here, with you in them
-        if is_group_id(entry):
+    escalation = settings.escalation
+    for entry in (*settings.operators, *escalation.primary, *escalation.backup):
+        if is_group_id(entry):  # the configured groups exist here, with you in them
             slack.usergroups.add(entry, [LOCAL_USER])
     local = replace(
         settings,

@@ -49,7 +49,11 @@ def is_group_id(entry: str) -> bool:
 
 
 class Operators:
-    """The one authorization check for operator commands (deny by default)."""
+    """The one authorization check for operator commands (deny by default).
+
+    The same check serves any list of users and groups from config (``source`` names its
+    key): the Level 2 people of ``[escalation]`` are one too.
+    """
 
     def __init__(
         self,
@@ -58,8 +62,10 @@ class Operators:
         lookup: MemberLookup | None = None,
         redis: Redis | None = None,
         refresh_s: float = REFRESH_S,
+        source: str = "auth.operators",
     ) -> None:
         entries = list(entries)
+        self.source = source  # the config key(s) the entries come from, for messages
         self._users = frozenset(e for e in entries if not is_group_id(e))
         self.groups = tuple(e for e in entries if is_group_id(e))
         self._lookup = lookup
@@ -79,7 +85,7 @@ class Operators:
                 await asyncio.wait_for(self._fetch(group), START_TIMEOUT_S)
             except GroupLookupError as exc:
                 raise ConfigError(
-                    "auth.operators", f"user group {group} cannot be resolved: {exc}"
+                    self.source, f"user group {group} cannot be resolved: {exc}"
                 ) from None
             except (OSError, TimeoutError) as exc:
                 stored = await self._stored(group)
@@ -101,12 +107,17 @@ class Operators:
     async def why_allowed(self, user_id: str) -> str | None:
         """Why ``user_id`` is an operator (listed, or which group), or None when not."""
         if user_id in self._users:
-            return "listed in auth.operators"
+            return f"listed in {self.source}"
         self._refresh_if_stale()
         for group, members in self._members.items():
             if user_id in members:
-                return f"member of user group {group} (auth.operators)"
+                return f"member of user group {group} ({self.source})"
         return None
+
+    def members_of(self, group: str) -> frozenset[str]:
+        """The last known members of a listed group (empty when never resolved)."""
+        self._refresh_if_stale()
+        return self._members.get(group, frozenset())
 
     async def require(self, user_id: str, action: str) -> None:
         """Raise NotAuthorizedError unless ``user_id`` may ``action``."""

@@ -107,7 +107,7 @@ class UnfilteredValueError(TypeError):
     """A template printed a value without an escaping filter."""
 
 
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+_USER_ID = re.compile(r"^[UWS][A-Z0-9]{2,20}$")  # users (U, W) and user groups (S)
 
 
 def _finalize(value: object) -> object:
@@ -213,7 +213,8 @@ class Renderer:
         return _Json(json.dumps(self._texts.tags.plain + raw, ensure_ascii=False))
 
     def _mention(self, user_id: object) -> str:
-        """A verified user id as a mention that survives escaping; anything else as text."""
+        """A verified user (or user-group) id as a mention that survives escaping; anything
+        else as text."""
         text = str(user_id)
         mark = self._texts.tags.mark
         return f"{mark}{text}{mark}" if _USER_ID.match(text) else text

@@ -26,6 +26,7 @@ from bot.db import Database
 from bot.dedupe import EventLedger
 from bot.embedded import EmbeddedServer
 from bot.health.check import HealthCheck
+from bot.incident_wiring import IncidentSide
 from bot.incidents import IncidentService
 from bot.metrics import Metrics
 from bot.operators import Operators
@@ -63,7 +64,8 @@ class Runtime:
     events: EventLedger
     audit: AuditLog
     redactor: Redactor
-    incidents: IncidentService
+    incidents: IncidentService  # the one entry point: /alerts, buttons, CLI, checks, timers
+    incident_side: IncidentSide  # its Slack notifier, Level 2 people, metrics, timer loops
     reports: ReportBuilder  # the daily report, and today's model counts for its trend
     embedded: list[EmbeddedServer] = field(default_factory=list)
     scheduler: Scheduler | None = None  # set by a serving bot (bot.scheduling.wiring)
@@ -111,6 +113,7 @@ class Runtime:
         """Close clients, stop background tasks and embedded servers."""
         await self.operators.close()
         await self.work.shutdown(0)
+        await self.incident_side.aclose()  # queued message updates go out first
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -15,16 +16,20 @@ from bot.render import Message
 from jobs.services import PostError, PostMessage
 
 
-def build_web_client(*, token: str, base_url: str, timeout_s: int = 10) -> AsyncWebClient:
-    """A client for ``base_url`` that honours Retry-After and retries dropped connections."""
+def build_web_client(
+    *, token: str, base_url: str, timeout_s: int = 10, wait_when_rate_limited: bool = True
+) -> AsyncWebClient:
+    """A client for ``base_url`` that honours Retry-After and retries dropped connections.
+
+    ``wait_when_rate_limited=False``: a 429 raises at once (``SlackApiError`` with the
+    ``Retry-After`` header) for a caller that schedules the retry itself (a coalescer), so
+    nothing waits twice.
+    """
+    handlers: list[AsyncRetryHandler] = [AsyncConnectionErrorRetryHandler(max_retry_count=2)]
+    if wait_when_rate_limited:
+        handlers.insert(0, AsyncRateLimitErrorRetryHandler(max_retry_count=3))
     return AsyncWebClient(
-        token=token,
-        base_url=base_url,
-        timeout=timeout_s,
-        retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        ],
+        token=token, base_url=base_url, timeout=timeout_s, retry_handlers=handlers
     )
 
 

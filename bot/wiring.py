@@ -25,7 +25,7 @@ from bot.db import Database
 from bot.dedupe import EventLedger
 from bot.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedServer
 from bot.health.wiring import build_health_check
-from bot.incidents import Incident, IncidentEvent, IncidentService
+from bot.incident_wiring import build_incidents, keep_incidents_moving, level2_people
 from bot.lifecycle import finish_work
 from bot.looplag import watch_loop_lag
 from bot.metrics import Metrics
@@ -122,12 +122,26 @@ async def build_runtime(
         workers=settings.work_workers, queue_length=settings.work_queue_length, metrics=metrics
     )
     work.start()
-    incidents = IncidentService(db, policy=settings.escalation, notifier=_LoggingNotifier())
+    renderer = Renderer(timezone=settings.schedule.timezone)
+    health = build_health_check(
+        settings, db=db, redis=redis, http=http, observe=metrics.observe_probe
+    )
+    lookup = partial(usergroup_members, slack)
+    incidents, incident_side = build_incidents(
+        settings,
+        db=db,
+        http=http,
+        slack=slack,
+        renderer=renderer,
+        metrics=metrics,
+        health=health,
+        level2=level2_people(settings, lookup=lookup, redis=redis),
+    )
     reports = ReportBuilder(db, incidents=incidents, timezone=settings.schedule.timezone)
     sync = build_sync_service(
         settings, db=db, redis=redis, http=http, after_apply=reports.snapshot_counts
     )
-    operators = Operators(settings.operators, lookup=partial(usergroup_members, slack), redis=redis)
+    operators = Operators(settings.operators, lookup=lookup, redis=redis)
     runtime = Runtime(
         settings=settings,
         db=db,
@@ -135,11 +149,9 @@ async def build_runtime(
         http=http,
         replies=aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REPLY_TIMEOUT_S)),
         slack=slack,
-        renderer=Renderer(timezone=settings.schedule.timezone),
+        renderer=renderer,
         metrics=metrics,
-        health=build_health_check(
-            settings, db=db, redis=redis, http=http, observe=metrics.observe_probe
-        ),
+        health=health,
         sync=sync,
         recovery=build_recovery(
             settings,
@@ -156,36 +168,13 @@ async def build_runtime(
         audit=AuditLog(db),
         redactor=Redactor(settings.secret_values()),
         incidents=incidents,
+        incident_side=incident_side,
         reports=reports,
         embedded=urls.embedded,
     )
     if migrate:
         runtime.migrate_in_background()
     return runtime
-
-
-class _LoggingNotifier:
-    """TEMPORARY (issue 12's branch): replaced by the Slack notifier at merge (issue 10).
-
-    Incidents are raised, deduplicated and resolved in PostgreSQL as they will be; this only
-    logs what the Slack side will show.
-    """
-
-    async def incident_changed(self, incident: Incident, event: IncidentEvent | None) -> None:
-        kind = event.kind.value if event is not None else "repeated"
-        log.warning("incident %s %s: %s", incident.dedup_key, kind, incident.title)
-
-    async def thread_line(self, incident: Incident, event: IncidentEvent) -> None:
-        log.info("incident %s: %s", incident.dedup_key, event.kind.value)
-
-    async def page_level2(self, incident: Incident, user_ids: object, step: object) -> None:
-        log.warning("incident %s: level 2", incident.dedup_key)
-
-    async def level3_request(self, incident: Incident, request: object) -> None:
-        log.warning("incident %s: level 3", incident.dedup_key)
-
-    async def what_changed(self, incident: Incident, lines: object) -> None:
-        """Nothing to show without Slack."""
 
 
 @dataclass
@@ -209,8 +198,9 @@ async def running_bot(
     settings: Settings, *, host: str, port: int, http_events: bool = True
 ) -> AsyncIterator[RunningBot]:
     """Build the runtime, learn from Slack what serving needs (the members of the user groups
-    in auth.operators: a group Slack refuses is a ConfigError), build the Bolt app and serve
-    /slack/events (when ``http_events``), /healthz, /readyz and /metrics.
+    in auth.operators and of the Level 2 groups: a group Slack refuses is a ConfigError),
+    start the incident timers, build the Bolt app and serve /slack/events (when
+    ``http_events``), /alerts, /healthz, /readyz and /metrics.
 
     The scheduled jobs (``[schedule]``) start once the schema is up to date and post to
     ``slack.channel``.
@@ -224,6 +214,7 @@ async def running_bot(
     try:
         runtime.spawn(watch_loop_lag(runtime.metrics.observe_loop_lag))
         await runtime.operators.resolve()
+        await runtime.incident_side.level2.resolve()
         bolt = build_bolt_app(runtime)
         web_app = build_web_app(runtime, bolt if http_events else None)
         services = build_job_services(
@@ -233,7 +224,13 @@ async def running_bot(
         )
         runner, bound = await start_site(web_app, host, port)
         running = RunningBot(runtime, bolt, bound)
-        scheduler = serving_scheduler(runtime, services, replica=replica_id(settings, bound))
+        replica = replica_id(settings, bound)
+        runtime.spawn(
+            keep_incidents_moving(
+                runtime.incidents, runtime.incident_side, ready=runtime.migrated, replica=replica
+            )
+        )
+        scheduler = serving_scheduler(runtime, services, replica=replica)
         starting = asyncio.ensure_future(start_when_migrated(runtime, scheduler))
         try:
             yield running

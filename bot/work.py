@@ -87,6 +87,11 @@ class WorkExecutor:
         return self._queue.qsize()
 
     @property
+    def capacity(self) -> int:
+        """How much work the queue holds at most."""
+        return self._queue.maxsize
+
+    @property
     def running(self) -> int:
         """Work a worker is running now."""
         return len(self._running)

@@ -125,7 +125,11 @@ def refuse(
     refusal: NotAuthorizedError,
 ) -> BoltResponse:
     """The answer to a request the person may not make (nothing of it ran)."""
-    words: dict[str, Any] = {"what": refusal.what, "who_may": refusal.who_may}
+    words: dict[str, Any] = {
+        "what": refusal.what,
+        "who_may": refusal.who_may,
+        "keys": refusal.keys,
+    }
     if body.get("type") == "view_submission":
         message = runtime.renderer.render("not_authorized", surface=Surface.MODAL, **words)
         view = {

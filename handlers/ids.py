@@ -26,6 +26,8 @@ class ActionId(StrEnum):
     INCIDENT_ESCALATE_L2 = "incident_escalate_l2"
     INCIDENT_ESCALATE_L3 = "incident_escalate_l3"
     INCIDENT_RESOLVE = "incident_resolve"
+    INCIDENT_LINK = "incident_link"  # a link button in a Level 2 DM: Slack reports the click
+    HEALTH_OPEN_INCIDENT = "health_open_incident"  # on a degraded /health report
 
 
 class ViewId(StrEnum):
@@ -63,6 +65,7 @@ class Role(StrEnum):
 
     ANYONE = "anyone"  # anyone in the bot's own workspace
     OPERATOR = "operator"  # auth.operators: user ids and user-group members
+    RESPONDER = "responder"  # an operator, or one of the Level 2 people ([escalation])
 
 
 COMMAND_ROLES: dict[Command, Role] = {
@@ -73,10 +76,12 @@ COMMAND_ROLES: dict[Command, Role] = {
 }
 # Every press is checked again, whoever posted the message it is on.
 ACTION_ROLES: dict[ActionId, Role] = {
-    ActionId.INCIDENT_ACK: Role.OPERATOR,
-    ActionId.INCIDENT_ESCALATE_L2: Role.OPERATOR,
-    ActionId.INCIDENT_ESCALATE_L3: Role.OPERATOR,
-    ActionId.INCIDENT_RESOLVE: Role.OPERATOR,
+    ActionId.INCIDENT_ACK: Role.RESPONDER,
+    ActionId.INCIDENT_ESCALATE_L2: Role.RESPONDER,
+    ActionId.INCIDENT_ESCALATE_L3: Role.RESPONDER,
+    ActionId.INCIDENT_RESOLVE: Role.RESPONDER,
+    ActionId.INCIDENT_LINK: Role.ANYONE,  # opens a URL; nothing happens in the bot
+    ActionId.HEALTH_OPEN_INCIDENT: Role.RESPONDER,
 }
 VIEW_ROLES: dict[ViewId, Role] = {ViewId.RECOVER_CONFIRM: Role.OPERATOR}
 
@@ -86,5 +91,15 @@ ACTION_WORDS: dict[ActionId, str] = {
     ActionId.INCIDENT_ESCALATE_L2: "escalate an alert to Level 2",
     ActionId.INCIDENT_ESCALATE_L3: "escalate an alert to Level 3",
     ActionId.INCIDENT_RESOLVE: "resolve an alert",
+    ActionId.INCIDENT_LINK: "open an incident",
+    ActionId.HEALTH_OPEN_INCIDENT: "open an incident from /health",
+}
+# Who a role is, in a refusal ("Only <these> may ...") and the config keys that list them.
+ROLE_PEOPLE: dict[Role, tuple[str, str]] = {
+    Role.OPERATOR: ("configured operators", "auth.operators"),
+    Role.RESPONDER: (
+        "configured operators and the Level 2 people",
+        "auth.operators, escalation.level2_primary, escalation.level2_backup",
+    ),
 }
 VIEW_WORDS: dict[ViewId, str] = {ViewId.RECOVER_CONFIRM: "start a recovery"}

@@ -7,7 +7,8 @@
 3. Metrics, counted once per command, button press, dialog submission and event, with
    labels from closed sets (the ids in ``handlers.ids``; "other" for anything else).
 4. Authorisation, deny by default: an operator-only command, and every button press and
-   dialog submission, is checked against ``auth.operators`` and recorded in chatops.audit;
+   dialog submission, is checked against ``auth.operators`` (incident buttons: also the
+   Level 2 people of ``[escalation]``) and recorded in chatops.audit;
    a refusal raises ``NotAuthorizedError``, which the one error mapping
    (``handlers.errors``) words with the ``not_authorized`` template.
 """
@@ -33,6 +34,7 @@ from handlers.ids import (
     ACTION_ROLES,
     ACTION_WORDS,
     COMMAND_ROLES,
+    ROLE_PEOPLE,
     VIEW_ROLES,
     VIEW_WORDS,
     ActionId,
@@ -167,15 +169,18 @@ def register(app: AsyncApp, runtime: Runtime, commands: Iterable[str]) -> None:
             return
         user_id = context.user_id or ""
         why = await runtime.operators.why_allowed(user_id) if user_id else None
+        if why is None and user_id and asked.role is Role.RESPONDER:
+            why = await runtime.incident_side.level2.why_allowed(user_id)
+        who_may, keys = ROLE_PEOPLE[asked.role]
         entry = AuditEntry(
             user_id=user_id or "(unknown)",
             team_id=context.team_id,
             what=asked.audit_name,
             allowed=why is not None,
-            why=why or "not in auth.operators (deny by default)",
+            why=why or f"not in {keys} (deny by default)",
         )
         runtime.audit.record(entry)
         if why is None:
             log.info("authorisation: %s", entry.line())
-            raise NotAuthorizedError(asked.words)
+            raise NotAuthorizedError(asked.words, who_may, keys)
         await next()

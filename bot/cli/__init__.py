@@ -17,9 +17,11 @@ import psycopg
 from psycopg_pool import PoolTimeout
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from bot.cli.alert import ALERT
 from bot.cli.base import EXIT_FAILED, EXIT_USAGE, CliCommand, StoreUnreachable
 from bot.cli.db import DB
 from bot.cli.health import HEALTH, KEYS
+from bot.cli.incidents import INCIDENTS
 from bot.cli.jobs import JOBS
 from bot.cli.recover import RECOVER
 from bot.cli.report import REPORT
@@ -31,7 +33,17 @@ from bot.secrets import Redactor
 from bot.settings import Settings, load_settings
 from bot.wiring import build_runtime
 
-COMMANDS: tuple[CliCommand, ...] = (HEALTH, KEYS, SYNC, RECOVER, REPORT, JOBS, DB)
+COMMANDS: tuple[CliCommand, ...] = (
+    HEALTH,
+    KEYS,
+    SYNC,
+    RECOVER,
+    REPORT,
+    JOBS,
+    DB,
+    ALERT,
+    INCIDENTS,
+)
 LANG_HELP = "language of the output (default: from LC_ALL/LC_MESSAGES/LANG, else slack.language)"
 
 

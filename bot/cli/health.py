@@ -31,7 +31,7 @@ async def print_report(
     if as_json:
         print_json(report)
     else:
-        message = runtime.renderer.render(template, lang=lang, report=report)
+        message = runtime.renderer.render(template, lang=lang, report=report, interactive=False)
         print(message_to_text(message.as_kwargs()))
     return EXIT_OK if report.state is ProbeState.OK else EXIT_FAILED
 

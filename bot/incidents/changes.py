@@ -153,3 +153,30 @@ def vendor_status_hook(read: Callable[[], Awaitable[Sequence[VendorStatus]]]) ->
         ]
 
     return hook
+
+
+CHECKS_SOURCE = {"key": "key checks"}
+
+
+def check_changes_hook(db: Database, *, timeout_s: float = 5.0) -> ChangeHook:
+    """A hook listing the bot's own checks whose state changed in the window (keys, sources):
+    ``chatops.check_results`` keeps each check's latest outcome and when its state changed."""
+
+    async def hook(since: datetime, until: datetime) -> list[ChangeLine]:
+        async with db.connection(timeout_s) as conn:
+            cur = await conn.execute(
+                "SELECT check_id, state, title, detail, changed_at FROM chatops.check_results"
+                " WHERE changed_at >= %s AND changed_at < %s ORDER BY changed_at DESC LIMIT 50",
+                (since, until),
+            )
+            rows = await cur.fetchall()
+        lines = []
+        for check_id, state, title, detail, changed_at in rows:
+            kind = str(check_id).split(":", 1)[0]
+            what = f"{check_id} is now {state}" + (f": {title}" if title else "")
+            if detail and state != "ok":
+                what += f" ({detail[:200]})"
+            lines.append(ChangeLine(changed_at, CHECKS_SOURCE.get(kind, "source checks"), what))
+        return lines
+
+    return hook

@@ -16,8 +16,15 @@ from typing import TypeVar
 from bot.incidents.changes import ChangeLine, change_json
 from bot.incidents.machine import EscalationStep
 from bot.incidents.model import EscalationTarget, EventKind, Incident, IncidentEvent
-from bot.incidents.notify import IncidentNotifier, IncidentPager, PagerError
+from bot.incidents.notify import (
+    IncidentMetrics,
+    IncidentNotifier,
+    IncidentPager,
+    NotifyError,
+    PagerError,
+)
 from bot.incidents.outbox import OutboxStore
+from bot.incidents.stats import StatsStore
 from bot.incidents.store import IncidentStore
 from bot.incidents.support import VendorContact, VendorStatus, build_support_request
 
@@ -43,7 +50,11 @@ class Effects:
         vendor_status: VendorStatusReader | None = None,
         what_changed: ChangeReader | None = None,
         read_timeout_s: float = 8.0,
+        metrics: IncidentMetrics | None = None,
+        stats: StatsStore | None = None,
     ) -> None:
+        self._metrics = metrics if stats is not None else None
+        self._stats = stats
         self._vendors = tuple(vendors)
         self._vendor_status = vendor_status
         self._what_changed = what_changed
@@ -58,6 +69,9 @@ class Effects:
         """Run one notification; (False, None) after logging when it failed."""
         try:
             return True, await work
+        except NotifyError as exc:  # expected (Slack away, no token here): the outbox retries
+            log.warning("incident notification %s not delivered: %s", what, exc.public_text)
+            return False, None
         except Exception:  # a notifier's failure must never undo a committed transition
             error_id = uuid.uuid4().hex[:8]
             log.exception("incident notification %s failed (error id %s)", what, error_id)
@@ -73,11 +87,14 @@ class Effects:
         self,
         incident: Incident,
         event: IncidentEvent,
-        changes: Sequence[ChangeLine] | None,
         *,
+        now: datetime | None = None,
         trigger_pager: bool = True,
+        keep_changes: bool = False,
     ) -> Incident:
-        """Post the new incident's message, remember where it is, trigger the pager."""
+        """Post the new incident's message and remember where it is, trigger the pager, then
+        (with ``now``) read and post what changed: the message never waits for those reads.
+        ``keep_changes``: also keep the lines read in the timeline (at the opening only)."""
         ok, ref = await self.guarded("post", self._notifier.incident_changed(incident, event))
         if ok and ref is not None:
             _, placed = await self.guarded(
@@ -90,11 +107,23 @@ class Effects:
                     # Repeats (or a transition) landed while the message was being posted.
                     await self.guarded("update", self._notifier.incident_changed(placed, None))
                 incident = placed
-        if changes:
-            await self.guarded("what changed", self._notifier.what_changed(incident, changes))
         if trigger_pager:
             await self.page("trigger", incident)
+        if now is not None:
+            changes = await self.read_changes(now)
+            if changes is not None:  # none at all is worth saying too: nobody digs for it
+                await self.guarded("what changed", self._notifier.what_changed(incident, changes))
+                if keep_changes:
+                    await self.keep_changes(incident, changes, at=now)
         return incident
+
+    async def count_open(self) -> None:
+        """Refresh the open-incidents gauge (when metrics are wired) from PostgreSQL."""
+        if self._metrics is None or self._stats is None:
+            return
+        ok, counts = await self.guarded("count open", self._stats.open_by_severity())
+        if ok and counts is not None:
+            self._metrics.set_open(counts)
 
     async def repeated(self, incident: Incident) -> None:
         """Update the message in place (count, last seen); the notifier coalesces."""
@@ -226,7 +255,7 @@ class Effects:
             incident = await self._store.get(event.incident_id)
             if event.kind is EventKind.OPENED:
                 if incident.message_ts is None:
-                    posted = await self.opened(incident, event, None, trigger_pager=False)
+                    posted = await self.opened(incident, event, now=now, trigger_pager=False)
                     delivered += posted.message_ts is not None
                 else:
                     delivered += await self._outbox.mark_delivered([event.id], now=now)
@@ -234,4 +263,6 @@ class Effects:
                 delivered += await self.escalated(incident, event)
             elif await self.thread_line(incident, event):
                 delivered += 1
+                # A transition made where Slack was out of reach: the message shows it too.
+                await self.guarded("update", self._notifier.incident_changed(incident, None))
         return delivered

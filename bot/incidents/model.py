@@ -5,6 +5,7 @@ Nothing here does I/O. The same values feed Slack messages, the CLI and ``/alert
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
@@ -230,6 +231,15 @@ class RaiseOutcome:
             "state": self.incident.state.value if self.incident else None,
             "action": self.action.value,
         }
+
+
+@dataclass(frozen=True)
+class Committed:
+    """An alert applied in PostgreSQL; ``deliver()`` then shows it (Slack, PagerDuty) and
+    returns the outcome as shown (the incident with its message, once posted)."""
+
+    outcome: RaiseOutcome
+    deliver: Callable[[], Awaitable[RaiseOutcome]]
 
 
 @dataclass(frozen=True)

@@ -75,11 +75,14 @@ class IncidentPager(Protocol):
 
 
 class IncidentMetrics(Protocol):
-    """Observes timings when a transition applies (e.g. Prometheus histograms)."""
+    """Observes timings when a transition applies, and open counts (Prometheus)."""
 
     def observe_time_to_acknowledge(self, severity: Severity, seconds: float) -> None: ...
 
     def observe_time_to_resolve(self, severity: Severity, seconds: float) -> None: ...
+
+    def set_open(self, counts: dict[Severity, int]) -> None:
+        """The open (or acknowledged) incidents per severity, after a change (a gauge)."""
 
 
 @dataclass

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from bot.db import Database
 from bot.incidents.model import IncidentEvent
 from bot.incidents.rows import EVENT_COLUMNS, fetch_events
+
+# pg_try_advisory_lock key: one replica at a time catches up on the outbox.
+_DELIVERY_LOCK_KEY = 0x616973690010
 
 
 class OutboxStore:
@@ -38,3 +42,18 @@ class OutboxStore:
                 (now, list(event_ids)),
             )
         return cur.rowcount
+
+    @asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[bool]:
+        """Yields True while this process alone catches up (a session advisory lock held on
+        one connection); False when another replica is at it. A killed holder's lock ends
+        with its connection."""
+        async with self._db.connection(self._timeout_s) as conn:
+            cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", (_DELIVERY_LOCK_KEY,))
+            row = await cur.fetchone()
+            mine = bool(row and row[0])
+            try:
+                yield mine
+            finally:
+                if mine:
+                    await conn.execute("SELECT pg_advisory_unlock(%s)", (_DELIVERY_LOCK_KEY,))

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from bot.incidents.model import Severity
 
+# Every answer POST /alerts gives, by a word from this closed set (never from the request).
+ALERT_OUTCOMES = (
+    "accepted",
+    "unauthorized",
+    "not_configured",
+    "too_large",
+    "not_json",
+    "bad_request",
+    "busy",
+    "unavailable",
+    "failed",
+)
 # From a minute to a day: on-call response times, not request latencies.
 _BUCKETS = (60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400)
 
@@ -36,6 +48,14 @@ class IncidentPrometheus:
         )
         for severity in Severity:
             self.open_incidents.labels(severity=severity.value).set(0)
+        self.alerts_received = Counter(
+            "aisi_alerts_received_total",
+            "POST /alerts requests, by how they were answered",
+            ["outcome"],
+            registry=registry,
+        )
+        for outcome in ALERT_OUTCOMES:
+            self.alerts_received.labels(outcome)
 
     def observe_time_to_acknowledge(self, severity: Severity, seconds: float) -> None:
         """Record one acknowledgement."""

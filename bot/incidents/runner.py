@@ -66,6 +66,9 @@ class EscalationTimerLoop:
                 wait = await self._until_next_due()
                 failures = 0
             except (psycopg.Error, PoolTimeout, OSError) as exc:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise asyncio.CancelledError from exc  # a cancelled query, not an outage
                 failures += 1
                 self.failures += 1
                 wait = min(self._max_backoff_s, self._poll_s * 2**failures)
@@ -76,6 +79,9 @@ class EscalationTimerLoop:
                 )
             async with self._progress:
                 self._progress.notify_all()
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError  # Python 3.11's wait_for may swallow a cancel
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):

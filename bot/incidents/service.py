@@ -16,16 +16,15 @@ from bot.db import Database
 from bot.incidents import machine
 from bot.incidents.alerts import AlertInput
 from bot.incidents.effects import ChangeReader, Clock, Effects, VendorStatusReader
-from bot.incidents.escalation import EscalationStore
 from bot.incidents.model import (
     Action,
     AlertStatus,
     CheckOutcome,
+    Committed,
     EventKind,
     FiredTimer,
     Incident,
     IncidentEvent,
-    IncidentStats,
     Level,
     RaiseOutcome,
     Refusal,
@@ -35,8 +34,8 @@ from bot.incidents.model import (
 from bot.incidents.notify import IncidentMetrics, IncidentNotifier, IncidentPager
 from bot.incidents.outbox import OutboxStore
 from bot.incidents.policy import EscalationPolicy
-from bot.incidents.stats import StatsStore
-from bot.incidents.store import Applied, IncidentStore
+from bot.incidents.reading import IncidentReader
+from bot.incidents.store import Applied
 from bot.incidents.streaks import StreakStore
 from bot.incidents.support import VendorContact
 
@@ -51,7 +50,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class IncidentService:
+class IncidentService(IncidentReader):
     """Raise, dedupe, acknowledge, escalate and resolve incidents; fire escalation timers.
 
     Inject ``clock`` to drive time in tests; ``db_timeout_s`` bounds the wait for a pooled
@@ -75,14 +74,11 @@ class IncidentService:
         read_timeout_s: float = 8.0,
         db_timeout_s: float = 10.0,
     ) -> None:
+        super().__init__(db, clock=clock, db_timeout_s=db_timeout_s)
         self.policy = policy
-        self._store = IncidentStore(db, timeout_s=db_timeout_s)
-        self._escalation = EscalationStore(db, timeout_s=db_timeout_s)
         self._streaks = StreakStore(db, timeout_s=db_timeout_s)
         self._outbox = OutboxStore(db, timeout_s=db_timeout_s)
-        self._stats = StatsStore(db, timeout_s=db_timeout_s)
         self._metrics = metrics
-        self._clock = clock
         self._effects = Effects(
             store=self._store,
             outbox=self._outbox,
@@ -93,21 +89,27 @@ class IncidentService:
             vendor_status=vendor_status,
             what_changed=what_changed,
             read_timeout_s=read_timeout_s,
+            metrics=metrics,
+            stats=self._stats,
         )
-
-    def now(self) -> datetime:
-        """The service's clock (injected in tests)."""
-        return self._clock()
 
     # -- alerts in ------------------------------------------------------------------------
 
     async def raise_alert(self, alert: AlertInput, *, actor: str) -> RaiseOutcome:
-        """Apply one alert: open, count a repeat, resolve, or ignore (resolved + unknown key).
+        """Apply one alert and show it: open, count a repeat, resolve, or ignore.
 
         ``actor`` is ``"alert:<source>"``, ``"cli:<user>"`` or ``"system"``.
         """
+        return await (await self.apply_alert(alert, actor=actor)).deliver()
+
+    async def apply_alert(self, alert: AlertInput, *, actor: str) -> Committed:
+        """Apply one alert in PostgreSQL only (one transaction); ``deliver()`` shows it after.
+
+        ``POST /alerts`` answers from the committed outcome and delivers (Slack, PagerDuty,
+        what changed) afterwards, so its 202 never waits on Slack.
+        """
         if not machine.alert_opens_or_updates(alert.status):
-            return await self.clear(alert.dedup_key, actor=actor, note=ALERT_RESOLVED_NOTE)
+            return await self._apply_clear(alert.dedup_key, actor=actor, note=ALERT_RESOLVED_NOTE)
         now = self._clock()
         first = machine.next_step(self.policy, None)
         incident, created, event = await self._store.raise_firing(
@@ -118,25 +120,45 @@ class IncidentService:
             first_due=now + timedelta(seconds=self.policy.after_s),
         )
         if not created or event is None:
-            await self._effects.repeated(incident)
-            return RaiseOutcome(Action.UPDATED, incident)
-        changes = await self._effects.read_changes(now)
-        incident = await self._effects.opened(incident, event, changes)
-        if changes is not None:
-            await self._effects.keep_changes(incident, changes, at=now)
-        return RaiseOutcome(Action.CREATED, incident, event)
+            updated = RaiseOutcome(Action.UPDATED, incident)
+
+            async def show_repeat() -> RaiseOutcome:
+                await self._effects.repeated(incident)
+                return updated
+
+            return Committed(updated, show_repeat)
+        opened = event
+
+        async def show_new() -> RaiseOutcome:
+            shown = await self._effects.opened(incident, opened, now=now, keep_changes=True)
+            await self._effects.count_open()
+            return RaiseOutcome(Action.CREATED, shown, opened)
+
+        return Committed(RaiseOutcome(Action.CREATED, incident, event), show_new)
 
     async def clear(self, dedup_key: str, *, actor: str, note: str = "") -> RaiseOutcome:
         """Resolve the open incident of a dedup key; ``ignored`` when the key has none."""
+        return await (await self._apply_clear(dedup_key, actor=actor, note=note)).deliver()
+
+    async def _apply_clear(self, dedup_key: str, *, actor: str, note: str) -> Committed:
         applied = await self._store.resolve(
             actor=actor, now=self._clock(), note=note, dedup_key=dedup_key
         )
         if applied is None or applied.event is None:
-            return RaiseOutcome(Action.IGNORED, None)
-        result = await self._after_resolve(applied)
-        return RaiseOutcome(
-            Action.RESOLVED, applied.incident, applied.event, result.time_to_resolve_s
+            ignored = RaiseOutcome(Action.IGNORED, None)
+            return Committed(ignored, lambda: _done(ignored))
+        resolved = applied
+
+        async def show_resolved() -> RaiseOutcome:
+            result = await self._after_resolve(resolved)
+            return RaiseOutcome(
+                Action.RESOLVED, result.incident, result.event, result.time_to_resolve_s
+            )
+
+        outcome = RaiseOutcome(
+            Action.RESOLVED, applied.incident, applied.event, applied.incident.time_to_resolve_s
         )
+        return Committed(outcome, show_resolved)
 
     async def record_check(
         self,
@@ -235,10 +257,6 @@ class IncidentService:
                 await self._effects.escalated(step.incident, step.event)
         return fired
 
-    async def next_timer_due(self) -> datetime | None:
-        """When the earliest pending escalation timer is due (None: none pending)."""
-        return await self._escalation.next_due_at()
-
     # -- Slack bookkeeping ----------------------------------------------------------------
 
     async def set_message(self, incident_id: int, *, channel: str, ts: str) -> Incident | None:
@@ -248,40 +266,14 @@ class IncidentService:
     async def deliver_pending(self, *, older_than_s: float = 60.0, limit: int = 100) -> int:
         """Catch up on timeline lines (and first messages) that never reached Slack.
 
-        Run it from a job that runs once across replicas. Returns how many were delivered.
+        One replica at a time (an advisory lock; the others return 0 at once), so every
+        replica and the scheduler may call it. Returns how many were delivered.
         """
-        before = self._clock() - timedelta(seconds=older_than_s)
-        return await self._effects.deliver_pending(before=before, limit=limit)
-
-    # -- reading --------------------------------------------------------------------------
-
-    async def get(self, incident_id: int) -> Incident:
-        """One incident; raises ``IncidentNotFoundError``."""
-        return await self._store.get(incident_id)
-
-    async def find_open(self, dedup_key: str) -> Incident | None:
-        """The open incident of a dedup key, if any."""
-        return await self._store.open_by_key(dedup_key)
-
-    async def list_open(self, *, limit: int = 200) -> list[Incident]:
-        """Open and acknowledged incidents, most severe and oldest first."""
-        return await self._store.list_incidents(include_resolved=False, limit=limit)
-
-    async def list_all(self, *, limit: int = 200) -> list[Incident]:
-        """Every incident, newest first (``aisi-bot incidents --all``)."""
-        return await self._store.list_incidents(include_resolved=True, limit=limit)
-
-    async def timeline(self, incident_id: int) -> list[IncidentEvent]:
-        """An incident's timeline, oldest first."""
-        return await self._store.timeline(incident_id)
-
-    async def open_by_severity(self) -> dict[Severity, int]:
-        """Open incidents per severity (the gauge in ``/metrics``)."""
-        return await self._stats.open_by_severity()
-
-    async def stats(self, *, start: datetime, end: datetime) -> IncidentStats:
-        """Counts and median times to acknowledge and resolve in [start, end)."""
-        return await self._stats.window(start=start, end=end)
+        async with self._outbox.exclusive() as mine:
+            if not mine:
+                return 0
+            before = self._clock() - timedelta(seconds=older_than_s)
+            return await self._effects.deliver_pending(before=before, limit=limit)
 
     # -- internals ------------------------------------------------------------------------
 
@@ -298,4 +290,9 @@ class IncidentService:
             self._metrics.observe_time_to_resolve(incident.severity, ttr)
         await self._effects.changed(incident, event)
         await self._effects.page("resolve", incident)
+        await self._effects.count_open()
         return TransitionResult(True, incident, event, time_to_resolve_s=ttr)
+
+
+async def _done(outcome: RaiseOutcome) -> RaiseOutcome:
+    return outcome

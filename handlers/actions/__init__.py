@@ -1,12 +1,14 @@
-"""Button presses (block_actions). The incident buttons (``handlers.ids.ActionId``) come with
-the incident layer; the authorisation step already re-checks every press."""
+"""Button presses (block_actions): the incident buttons and "Open incident" on /health. The
+authorisation step of the pipeline has already re-checked every press."""
 
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.runtime import Runtime
+from handlers.actions import incidents
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
-    """Register the button listeners (none yet)."""
+    """Register the button listeners."""
+    incidents.register(app, runtime)

@@ -8,7 +8,7 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
 from bot.runtime import Runtime
-from handlers.web import probes, slack_events
+from handlers.web import alerts, probes, slack_events
 
 log = logging.getLogger(__name__)
 
@@ -17,11 +17,13 @@ HTTP_SHUTDOWN_S = 3.0
 
 
 def build_web_app(runtime: Runtime, bolt: AsyncApp | None) -> web.Application:
-    """aiohttp: /slack/events (when ``bolt`` is given: HTTP mode), /healthz, /readyz, /metrics."""
+    """aiohttp: /slack/events (when ``bolt`` is given: HTTP mode), /healthz, /readyz, /metrics,
+    /alerts (inbound alerts, bearer token)."""
     web_app = web.Application()
     if bolt is not None:
         slack_events.register(web_app, runtime, bolt)
     probes.register(web_app, runtime)
+    alerts.register(web_app, runtime)
     return web_app
 
 

@@ -18,6 +18,9 @@ from bot.incidents import (
     RecordingNotifier,
     Severity,
 )
+from local_slack.server import LocalSlack
+from tests.conftest import BOT_TOKEN
+from tests.incidents.slack_side import Timed
 
 START = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 
@@ -97,3 +100,18 @@ def make_service(db: Database, clock: FakeClock, notifier: RecordingNotifier) ->
 def service(make_service: ServiceFactory) -> IncidentService:
     """The default service: primary UPRIMARY, backup UBACKUP, 60 s steps, one round."""
     return make_service()
+
+
+@pytest.fixture
+def timed() -> Timed:
+    """When each call reached the local Slack server (for "at most one update a second")."""
+    return Timed()
+
+
+@pytest.fixture
+async def local_slack(timed: Timed) -> AsyncIterator[LocalSlack]:
+    """The local Slack server (as everywhere), recording when each call arrived."""
+    server = LocalSlack(bot_token=BOT_TOKEN, on_call=timed)
+    await server.start()
+    yield server
+    await server.stop()

@@ -60,10 +60,15 @@ async def _press(bot: BotUnderTest, slack: LocalSlack, action: str, user: str, k
     return reply.status
 
 
-def test_every_button_has_a_role_and_needs_an_operator() -> None:
-    """Each action id is in the role table; incident buttons are for operators only."""
+GUARDED = [a for a in ActionId if ACTION_ROLES[a] is not Role.ANYONE]
+
+
+def test_every_button_has_a_role_and_needs_a_responder() -> None:
+    """Each action id is in the role table; incident buttons are for operators and the Level 2
+    people; only the DM's link button (which does nothing in the bot) is for anyone."""
     assert set(ACTION_ROLES) == set(ActionId)
-    assert set(ACTION_ROLES.values()) == {Role.OPERATOR}
+    assert {a for a in ActionId if ACTION_ROLES[a] is Role.ANYONE} == {ActionId.INCIDENT_LINK}
+    assert {ACTION_ROLES[a] for a in GUARDED} == {Role.RESPONDER}
 
 
 async def test_a_refused_command_is_worded_once_and_audited(
@@ -103,25 +108,29 @@ async def test_an_allowed_command_is_audited_too(
 async def test_every_button_press_is_checked_again(
     guarded_bot: BotUnderTest, local_slack: LocalSlack, database_url: str
 ) -> None:
-    """Each press is its own decision: refused presses are told ephemerally, all are audited."""
-    for index, action in enumerate(ActionId):
+    """Each press is its own decision: refused presses are told ephemerally, all are audited;
+    an allowed press reaches its listener (here: incident 42 does not exist, it is told so)."""
+    for index, action in enumerate(GUARDED):
         assert await _press(guarded_bot, local_slack, action, OUTSIDER, f"out-{index}") == 200
     await _press(guarded_bot, local_slack, ActionId.INCIDENT_ACK, OPERATOR, "op")
     told = [
         await local_slack.wait_for("response_url", predicate=lambda c, k=f"out-{i}": c.key == k)
-        for i in range(len(ActionId))
+        for i in range(len(GUARDED))
     ]
     assert all(c.body["response_type"] == "ephemeral" for c in told)
     assert all(c.body["replace_original"] is False for c in told)
-    assert "Only configured operators may resolve an alert" in told[-1].body["text"]
+    resolve = told[GUARDED.index(ActionId.INCIDENT_RESOLVE)].body["text"]
+    assert "Only configured operators and the Level 2 people may resolve an alert" in resolve
+    assert "escalation.level2_primary" in resolve
     rows = await _audit(guarded_bot, database_url)
     assert sorted((r[0], r[2], r[3]) for r in rows) == sorted(
         [
-            *((OUTSIDER, f"action:{a.value}", False) for a in ActionId),
+            *((OUTSIDER, f"action:{a.value}", False) for a in GUARDED),
             (OPERATOR, "action:incident_ack", True),
         ]
     )
-    assert [c for c in local_slack.calls_for("response_url") if c.key == "op"] == []
+    answer = await local_slack.wait_for("response_url", predicate=lambda c: c.key == "op")
+    assert "incident 42 does not exist" in answer.body["text"]
     _, metrics = await guarded_bot.get("/metrics")
     assert 'aisi_actions_total{action="incident_ack"} 2.0' in metrics
 

@@ -22,6 +22,8 @@ from bot.sync.plan import SyncPlan
 from bot.sync.service import SyncReport, SyncRequest
 from bot.sync.validate import Violation
 from local_slack.validation import validate_blocks
+from tests.incidents.template_samples import OVERFLOW as INCIDENT_OVERFLOW
+from tests.incidents.template_samples import SAMPLES as INCIDENT_SAMPLES
 from tests.recovery.report_samples import overflowing as recovery_overflowing
 from tests.recovery.report_samples import samples as recovery_samples
 from tests.scheduling.report_samples import huge_report, template_samples
@@ -184,8 +186,9 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
     "daily_report": template_samples(),
     "not_authorized": [
         lambda: {"what": "run /sync", "who_may": "configured operators"},
-        lambda: {"what": LONG, "who_may": "<!channel>"},
+        lambda: {"what": LONG, "who_may": "<!channel>", "keys": LONG},
     ],
+    **INCIDENT_SAMPLES,
     **recovery_samples(LONG),
 }
 
@@ -249,6 +252,7 @@ OVERFLOW: dict[str, tuple[Callable[[], dict[str, Any]], tuple[str, ...]]] = {
     "stopped": (lambda: {"command": HUGE, "started": True}, ("…",)),
     "not_authorized": (lambda: {"what": HUGE, "who_may": HUGE}, ("…",)),
     "daily_report": (lambda: {"view": present(huge_report())}, ("more providers",)),
+    **INCIDENT_OVERFLOW,
     **recovery_overflowing(HUGE),
 }
 
