@@ -165,16 +165,53 @@ def test_every_template_renders_in_each_language_within_limits(
     _check(renderer.render(name, surface=surface, lang=lang, **make()), surface)
 
 
-@pytest.mark.xfail(
-    reason="templates are translated in the next step", raises=AssertionError, strict=True
+# Templates whose text is not translated yet (each leaves this set when it is).
+NOT_YET_TRANSLATED: frozenset[str] = frozenset(
+    {
+        "_macros",
+        "busy",
+        "error",
+        "health_incident",
+        "health_report",
+        "help",
+        "home",
+        "incident",
+        "incident_changes",
+        "incident_dm",
+        "incident_line",
+        "incident_refused",
+        "incident_support",
+        "keys_report",
+        "not_authorized",
+        "recover_modal",
+        "recover_progress",
+        "recover_summary",
+        "stopped",
+        "sync_progress",
+        "sync_report",
+    }
 )
-def test_no_template_writes_text_outside_the_catalogs() -> None:
+
+
+@pytest.mark.parametrize(
+    ("name", "surface"),
+    [
+        pytest.param(
+            n,
+            s,
+            marks=[pytest.mark.xfail(strict=True, raises=AssertionError)]
+            if n in NOT_YET_TRANSLATED
+            else [],
+        )
+        for n, s in _cases(SAMPLES)
+    ],
+)
+def test_no_template_writes_text_outside_the_catalogs(name: str, surface: Surface) -> None:
     """Rendered in the pseudo-language, every template shows only catalog text and data."""
     renderer = pseudo_renderer()
     found = []
-    for name, surface in _cases(SAMPLES):
-        for make in SAMPLES[name]:
-            context = make()
-            message = renderer.render(name, surface=surface, lang=PSEUDO, **context)
-            found += [(name, words) for _, words in untranslated(message, context)]
+    for make in SAMPLES[name]:
+        context = make()
+        message = renderer.render(name, surface=surface, lang=PSEUDO, **context)
+        found += [words for _, words in untranslated(message, context)]
     assert found == []
