@@ -2,6 +2,11 @@
 
 Plain data for ``bot/templates/incident*.json.j2`` (Slack) and the CLI alike; no Slack here.
 Times are shown in ``schedule.timezone``: "09:41" today, "2026-11-25 09:41" before.
+
+Languages: the fixed words (states, levels, why a press changed nothing) are catalog
+message ids marked with ``N_`` and translated by the templates (``_(card.state_word)``);
+the words naming who did something ("bob (aisi-bot CLI)") are made here in the render's
+language (``t``: a ``bot.i18n.Translator``, English when none is given).
 """
 
 from __future__ import annotations
@@ -11,16 +16,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.i18n import N_, Translator, translator
 from bot.incidents import Incident, IncidentEvent, Level, Refusal, State, TransitionResult
 
 SEVERITY_ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
 STATE_ICON = {"open": "🚨", "acknowledged": "👀", "resolved": "✅"}
-STATE_WORD = {"open": "Open", "acknowledged": "Acknowledged", "resolved": "Resolved"}
+STATE_WORD = {"open": N_("Open"), "acknowledged": N_("Acknowledged"), "resolved": N_("Resolved")}
 LEVEL_WORDS = {
-    Level.L1: "Level 1 (automatic alert)",
-    Level.L2: "Level 2 (dev team)",
-    Level.L3: "Level 3 (vendor support)",
+    Level.L1: N_("Level 1 (automatic alert)"),
+    Level.L2: N_("Level 2 (dev team)"),
+    Level.L3: N_("Level 3 (vendor support)"),
 }
+# English phrases kept for callers reading them; the template words each case itself.
 REFUSAL_WORDS = {
     Refusal.ALREADY_ACKNOWLEDGED: "already acknowledged",
     Refusal.ALREADY_RESOLVED: "already resolved",
@@ -36,17 +43,19 @@ def when(at: datetime, tz: ZoneInfo, now: datetime) -> str:
     return local.strftime("%Y-%m-%d %H:%M")
 
 
-def who(actor: str | None) -> str:
-    """An actor as shown: a Slack id stays an id (templates mention it), the rest in words."""
+def who(actor: str | None, t: Translator | None = None) -> str:
+    """An actor as shown: a Slack id stays an id (templates mention it), the rest in words
+    of ``t``'s language."""
+    t = t or translator("en")
     if not actor:
-        return "someone"
+        return t._("someone")
     if actor == "system":
         return "aisi-bot"
     kind, _, name = actor.partition(":")
     if kind == "alert" and name:
-        return f"{name} (alert)"
+        return t._("%(name)s (alert)", name=name)
     if kind == "cli" and name:
-        return f"{name} (aisi-bot CLI)"
+        return t._("%(name)s (aisi-bot CLI)", name=name)
     return actor
 
 
@@ -95,21 +104,23 @@ class IncidentCard:
     zone: str
 
 
-def card(incident: Incident, *, tz: ZoneInfo, now: datetime) -> IncidentCard:
-    """The incident message's content."""
+def card(
+    incident: Incident, *, tz: ZoneInfo, now: datetime, t: Translator | None = None
+) -> IncidentCard:
+    """The incident message's content (who did what in ``t``'s language)."""
     zone = now.astimezone(tz).tzname() or str(tz)
     acknowledged = escalated = resolved = None
     if incident.acknowledged_at is not None:
-        acknowledged = (who(incident.acknowledged_by), when(incident.acknowledged_at, tz, now))
+        acknowledged = (who(incident.acknowledged_by, t), when(incident.acknowledged_at, tz, now))
     if incident.escalated_at is not None and incident.escalated_level is not None:
         escalated = (
-            who(incident.escalated_by),
+            who(incident.escalated_by, t),
             when(incident.escalated_at, tz, now),
             int(incident.escalated_level),
         )
     if incident.resolved_at is not None:
         resolved = (
-            who(incident.resolved_by),
+            who(incident.resolved_by, t),
             when(incident.resolved_at, tz, now),
             incident.resolution_note or "",
         )
@@ -148,11 +159,13 @@ class LineView:
     to_level: int | None
 
 
-def line(event: IncidentEvent, *, tz: ZoneInfo, now: datetime) -> LineView:
-    """A timeline event as the thread shows it."""
+def line(
+    event: IncidentEvent, *, tz: ZoneInfo, now: datetime, t: Translator | None = None
+) -> LineView:
+    """A timeline event as the thread shows it (who in ``t``'s language)."""
     return LineView(
         kind=event.kind.value,
-        actor=who(event.actor),
+        actor=who(event.actor, t),
         at=when(event.at, tz, now),
         detail=dict(event.detail),
         to_level=int(event.to_level) if event.to_level is not None else None,
@@ -171,12 +184,14 @@ class RefusalView:
     title: str
 
 
-def refusal(result: TransitionResult, *, tz: ZoneInfo, now: datetime) -> RefusalView:
+def refusal(
+    result: TransitionResult, *, tz: ZoneInfo, now: datetime, t: Translator | None = None
+) -> RefusalView:
     """The ephemeral answer to the press that lost (or came after the fact)."""
     reason = result.refusal or Refusal.ALREADY_RESOLVED
     return RefusalView(
         words=REFUSAL_WORDS[reason],
-        by=who(result.by),
+        by=who(result.by, t),
         at=when(result.at, tz, now) if result.at is not None else "",
         level=int(result.incident.level),
         incident_id=result.incident.id,

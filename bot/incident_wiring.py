@@ -25,7 +25,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
 from bot.health.check import HealthCheck
-from bot.incident_view import duration_words
 from bot.incidents import Incident, IncidentService
 from bot.incidents.changes import (
     ChangeHook,
@@ -111,7 +110,7 @@ def build_incidents(
             renderer=renderer,
             channel=settings.channel,
             timezone=settings.schedule.timezone,
-            wait_words=duration_words(policy.after_s),
+            wait_words=renderer.translator(settings.language).duration(policy.after_s),
             reload=reload,
             group_members=level2.members_of,
             lang=settings.language,

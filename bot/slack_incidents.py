@@ -1,6 +1,7 @@
 """Incidents in Slack: the ``IncidentNotifier`` the incident service talks to.
 
-One message per incident in ``slack.channel`` (``incident`` template, four buttons), updated
+One message per incident in ``slack.channel`` (``incident`` template: four buttons while it
+is open, "Postmortem draft" once resolved), in ``slack.language``, updated
 in place through a ``Coalescer``: at most one ``chat.update`` per message per interval, the
 newest state wins (each update re-reads the incident, so a storm of repeats shows its true
 final count), and Slack's 429 ``Retry-After`` is waited out once (the update client has no
@@ -71,6 +72,7 @@ class SlackIncidentNotifier:
         lang: str = "en",
     ) -> None:
         self._lang = lang  # slack.language: the channel's (DMs too, until a person's is known)
+        self._t = renderer.translator(lang)  # the words made outside the templates
         self._client = client
         self._updates_client = updates
         self._renderer = renderer
@@ -87,7 +89,7 @@ class SlackIncidentNotifier:
     # ---- the message ------------------------------------------------------------------------
     def render(self, incident: Incident) -> Message:
         """The incident's message as it stands."""
-        card = incident_view.card(incident, tz=self._tz, now=self._clock())
+        card = incident_view.card(incident, tz=self._tz, now=self._clock(), t=self._t)
         return self._renderer.render("incident", lang=self._lang, card=card)
 
     async def incident_changed(
@@ -141,7 +143,7 @@ class SlackIncidentNotifier:
     # ---- the thread -------------------------------------------------------------------------
     async def thread_line(self, incident: Incident, event: IncidentEvent) -> None:
         """One timeline line in the message's thread."""
-        view = incident_view.line(event, tz=self._tz, now=self._clock())
+        view = incident_view.line(event, tz=self._tz, now=self._clock(), t=self._t)
         message = self._renderer.render(
             "incident_line", lang=self._lang, line=view, wait=self._wait_words
         )
@@ -185,7 +187,7 @@ class SlackIncidentNotifier:
     ) -> None:
         """A DM to each person paged (the thread's mention is in the escalation line)."""
         link = await self._permalink(incident)
-        card = incident_view.card(incident, tz=self._tz, now=self._clock())
+        card = incident_view.card(incident, tz=self._tz, now=self._clock(), t=self._t)
         dm = self._renderer.render(
             "incident_dm", lang=self._lang, card=card, target=step.target.value, link=link
         )

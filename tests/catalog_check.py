@@ -29,6 +29,9 @@ _MARKED = re.compile(re.escape(OPEN) + ".*?" + re.escape(CLOSE), re.DOTALL)
 _WORD = re.compile(r"[^\W\d_]+")  # a run of letters, any script
 CUT_AT_LEAST = 20  # no place a value lands in is shorter (a dialog title holds 24)
 _UNESCAPE = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
+# Slack's markup for a mention (<@U0ALICE>, <!subteam^S0GROUP>) and emoji that are letters to
+# Unicode (ℹ️): neither is text to translate.
+_NOT_WORDS = re.compile(r"<@[UW][A-Z0-9]+>|<!subteam\^S[A-Z0-9]+>|ℹ\ufe0f?")
 
 
 def mark(message: str) -> str:
@@ -136,6 +139,7 @@ def unmarked_words(text: str, data: set[str]) -> list[str]:
     for escaped, raw in _UNESCAPE:
         text = text.replace(escaped, raw)
     text = _MARKED.sub(" ", text)
+    text = _NOT_WORDS.sub(" ", text)
     for value in sorted((d for d in data if d), key=len, reverse=True):
         text = text.replace(value, " ")
     words = _WORD.findall(text)

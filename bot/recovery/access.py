@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Protocol, runtime_checkable
 
-NOT_OPERATOR = "only configured operators may run a recovery (auth.operators)"
+from bot.i18n import N_
+
+NOT_OPERATOR = N_("only configured operators may run a recovery (auth.operators)")
 
 
 @runtime_checkable

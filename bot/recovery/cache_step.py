@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.app_cache import clear_prefixes_counted
+from bot.i18n import Translator, translator
 from bot.recovery.model import StepName
 from bot.recovery.steps import StepContext, StepFailedError, describe_error
 
@@ -22,11 +23,13 @@ class CacheStep:
         self._prefixes = [p for p in prefixes if p]
         self._batch = batch
 
-    def describe(self) -> str:
-        """Which prefixes it clears."""
+    def describe(self, t: Translator | None = None) -> str:
+        """Which prefixes it clears (in ``t``'s language)."""
+        t = t or translator("en")
         if not self._prefixes:
-            return "no prefixes configured: nothing to clear"
-        return "keys under " + ", ".join(self._prefixes) + " only; never FLUSHALL"
+            return t._("no prefixes configured: nothing to clear")
+        prefixes = ", ".join(self._prefixes)
+        return t._("keys under %(prefixes)s only; never FLUSHALL", prefixes=prefixes)
 
     async def run(self, ctx: StepContext) -> None:
         """Count (dry run) or delete the keys under each prefix, reporting each prefix."""

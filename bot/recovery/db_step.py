@@ -14,6 +14,7 @@ import psycopg
 from psycopg_pool import PoolTimeout
 
 from bot.db import Database, migration_files
+from bot.i18n import Translator, translator
 from bot.recovery.model import StepName
 from bot.recovery.schema import APP_SCHEMA, check_app_schema
 from bot.recovery.steps import StepContext, StepFailedError, describe_error
@@ -49,9 +50,10 @@ class DatabaseStep:
         self._timeout_s = timeout_s
         self._schema = schema
 
-    def describe(self) -> str:
-        """What it checks."""
-        return "new connections, the app's tables (read only), the bot's migrations"
+    def describe(self, t: Translator | None = None) -> str:
+        """What it checks (in ``t``'s language)."""
+        t = t or translator("en")
+        return t._("new connections, the app's tables (read only), the bot's migrations")
 
     async def run(self, ctx: StepContext) -> None:
         """Pool, connectivity, schema, migrations, in that order; stop at the first failure."""

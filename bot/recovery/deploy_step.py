@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config_values import parse_duration
 from bot.errors import DependencyError
+from bot.i18n import Translator, translator
 from bot.recovery.model import StepName
 from bot.recovery.steps import StepContext, StepFailedError
 from bot.vercel import TIMEOUT, DeployHook, Deployment, VercelDeployments
@@ -60,15 +61,21 @@ class DeployStep:
         self._skew = timedelta(seconds=clock_skew_s)
         self._now = now
 
-    def describe(self) -> str:
-        """Which hook it calls and whether it can follow the deployment."""
+    def describe(self, t: Translator | None = None) -> str:
+        """Which hook it calls and whether it can follow the deployment (in ``t``'s
+        language)."""
+        t = t or translator("en")
         if self._hook is None:
-            return "VERCEL_DEPLOY_HOOK_URL is not set: this step will fail"
+            return t._("VERCEL_DEPLOY_HOOK_URL is not set: this step will fail")
         if self._deployments is None:
-            return f"POST the deploy hook {self._hook.masked}; no VERCEL_TOKEN to follow it"
-        return (
-            f"POST the deploy hook {self._hook.masked}, follow it up to"
-            f" {format_seconds(self._timeout_s)}"
+            return t._(
+                "POST the deploy hook %(hook)s; no VERCEL_TOKEN to follow it",
+                hook=self._hook.masked,
+            )
+        return t._(
+            "POST the deploy hook %(hook)s, follow it up to %(timeout)s",
+            hook=self._hook.masked,
+            timeout=format_seconds(self._timeout_s),
         )
 
     async def run(self, ctx: StepContext) -> None:

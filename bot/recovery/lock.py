@@ -21,6 +21,7 @@ import psycopg
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.i18n import N_
 from bot.locks import HeldLock, LockHolder, RedisLocks
 from bot.recovery.steps import describe_error
 
@@ -211,7 +212,7 @@ async def _close_quietly(conn: psycopg.AsyncConnection[Any]) -> None:
 
 def _busy(holder: LockHolder | None) -> str:
     if holder is None:
-        return "a recovery is already running (its starter is unknown)"
+        return N_("a recovery is already running (its starter is unknown)")
     return f"a recovery is already running: started by {holder.holder} at {_when(holder.since)}"
 
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.errors import BotError
+from bot.i18n import N_
 
 
 class StepName(StrEnum):
@@ -26,15 +27,16 @@ class StepName(StrEnum):
 
     @property
     def label(self) -> str:
-        """How the step is named to people."""
+        """How the step is named to people (in English: a catalog message id)."""
         return _LABELS[self]
 
 
+# Catalog message ids: the templates translate a label where they show it (``_(label)``).
 _LABELS = {
-    StepName.CACHE: "Clear the app's cache",
-    StepName.DB: "Reconnect and check the database",
-    StepName.SYNC: "Force a sync",
-    StepName.DEPLOY: "Redeploy the app",
+    StepName.CACHE: N_("Clear the app's cache"),
+    StepName.DB: N_("Reconnect and check the database"),
+    StepName.SYNC: N_("Force a sync"),
+    StepName.DEPLOY: N_("Redeploy the app"),
 }
 ALL_STEPS: tuple[StepName, ...] = tuple(StepName)
 
@@ -216,7 +218,7 @@ class RecoveryReport:
             self.outcome = Outcome.FAILED
         return self.outcome
 
-    def interrupt(self, now: datetime, reason: str = "the bot stopped during the run") -> None:
+    def interrupt(self, now: datetime, reason: str = N_("the bot stopped during the run")) -> None:
         """Mark the run cut off (shutdown): the running step failed, the rest not run."""
         self.outcome, self.reason = Outcome.INTERRUPTED, reason
         for item in self.steps:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.i18n import N_, Translator
 from bot.locks import LockHolder
 from bot.recovery.access import NOT_OPERATOR, OperatorCheck, Operators, allowed
 from bot.recovery.incident import AlertRaiser, open_incident
@@ -39,7 +40,13 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[RecoveryReport], Awaitable[None]]
 REQUEST_PREFIX = "aisi-bot:recovery:request:"
-DUPLICATE = "this request was already received; nothing new was started"
+# Reasons worded by the bot: catalog message ids the summary translates where it shows them.
+DUPLICATE = N_("this request was already received; nothing new was started")
+DUPLICATE_STARTING = N_(
+    "this request was already received; nothing new was started"
+    " (the first run is still starting)"
+)
+LOCK_LOST = N_("stopped: the recovery lock was lost (another run may start)")
 
 
 def _normalise_key(key: str) -> str:
@@ -74,9 +81,10 @@ class RecoveryService:
         self._clock = clock
         self._live: dict[str, RecoveryReport] = {}
 
-    def describe_steps(self) -> list[tuple[StepName, str]]:
-        """Each configured step in run order, with what it will do (for the confirmation)."""
-        return [(name, self._steps[name].describe()) for name in ALL_STEPS if name in self._steps]
+    def describe_steps(self, t: Translator | None = None) -> list[tuple[StepName, str]]:
+        """Each configured step in run order, with what it will do (for the confirmation), in
+        ``t``'s language (English by default)."""
+        return [(name, self._steps[name].describe(t)) for name in ALL_STEPS if name in self._steps]
 
     async def may_run(self, actor: str) -> bool:
         """Whether ``actor`` may start a recovery (with the operators as they are now)."""
@@ -178,7 +186,7 @@ class RecoveryService:
         await changed()
         for item in report.steps:
             if guard is not None and guard.lost.is_set():
-                report.reason = "stopped: the recovery lock was lost (another run may start)"
+                report.reason = LOCK_LOST
                 item.state = StepState.FAILED
                 item.detail.append(report.reason)
                 break
@@ -195,7 +203,7 @@ class RecoveryService:
                 item.data["error"] = str(exc)
             except LockLostError:
                 item.state = StepState.FAILED
-                report.reason = "stopped: the recovery lock was lost (another run may start)"
+                report.reason = LOCK_LOST
                 item.detail.append(report.reason)
             except KeyError:
                 item.state = StepState.FAILED
@@ -265,7 +273,7 @@ class RecoveryService:
                 earlier = None
         if earlier is None:
             earlier = report.snapshot()
-            earlier.reason = DUPLICATE + " (the first run is still starting)"
+            earlier.reason = DUPLICATE_STARTING
         earlier.duplicate = True
         return earlier
 

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.i18n import Translator
 from bot.recovery.model import RecoveryOptions, StepName, StepReport
 
 
@@ -53,8 +54,9 @@ class RecoveryStep(Protocol):
 
     name: StepName
 
-    def describe(self) -> str:
-        """What the step will do, in a few words (the confirmation dialog shows it)."""
+    def describe(self, t: Translator | None = None) -> str:
+        """What the step will do, in a few words of ``t``'s language (English by default;
+        the confirmation dialog shows it)."""
         ...
 
     async def run(self, ctx: StepContext) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.i18n import Translator, translator
 from bot.recovery.model import StepName
 from bot.recovery.steps import StepContext, StepFailedError
 from bot.sources.records import SourceResult
@@ -53,9 +54,10 @@ class SyncStep:
     def __init__(self, sync: SyncRunner) -> None:
         self._sync = sync
 
-    def describe(self) -> str:
-        """What it runs."""
-        return "every source; the drop guard holds unless you allow it below"
+    def describe(self, t: Translator | None = None) -> str:
+        """What it runs (in ``t``'s language)."""
+        t = t or translator("en")
+        return t._("every source; the drop guard holds unless you allow it below")
 
     async def run(self, ctx: StepContext) -> None:
         """Sync (or the sync's own dry run) and report its sources and diff."""
