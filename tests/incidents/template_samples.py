@@ -16,6 +16,7 @@ from bot.incidents import (
     IncidentEvent,
     Level,
     Refusal,
+    Severity,
     State,
     TransitionResult,
 )
@@ -69,12 +70,18 @@ REFUSED = TransitionResult(
     by="U0ALICE",
     at=START,
 )
+LATE = TransitionResult(
+    False, incident_like("k", "t", **RESOLVED), refusal=Refusal.ALREADY_RESOLVED, by="cli:bob"
+)
 
 SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
     "incident": [
         lambda: {"card": _card()},
         lambda: {"card": _card(**ACKED, details={"run": 12, "note": HOSTILE})},
         lambda: {"card": _card(**RESOLVED, resolution_note="check passed again")},
+        lambda: {"card": _card(**{**RESOLVED, "resolved_by": None}, severity=Severity.INFO)},
+        lambda: {"card": _card(severity=Severity.WARNING, acknowledged_by="alert:grafana",
+                               acknowledged_at=START, state=State.ACKNOWLEDGED)},
         lambda: {"card": _card(title=HOSTILE * 3, details=HOSTILE * 30)},
     ],
     "incident_line": [
@@ -95,6 +102,21 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
             "wait": "15 min",
         },
         lambda: {"line": _line(EventKind.RESOLVED, "system", note=HOSTILE), "wait": "1 h"},
+        lambda: {"line": _line(EventKind.RESOLVED, "cli:bob"), "wait": "1 h"},
+        lambda: {
+            "line": _line(
+                EventKind.ESCALATED, "system", target="backup", users=[], auto=True,
+                last_automatic=True,
+            ),
+            "wait": "15 min",
+        },
+        lambda: {
+            "line": _line(EventKind.ESCALATED, target="primary", users=["U0P"], auto=False),
+            "wait": "15 min",
+        },
+        lambda: {"line": _line(EventKind.ESCALATED, target=HOSTILE, users=[]), "wait": "1 h"},
+        lambda: {"line": _line(EventKind.OPENED, "alert:alertmanager"), "wait": "1 h"},
+        lambda: {"line": _line(EventKind.WHAT_CHANGED, ""), "wait": "1 h"},
         lambda: {
             "line": _line(EventKind.PAGERDUTY_FAILED, event_action="trigger", reason=HOSTILE),
             "wait": "1 h",
@@ -111,10 +133,25 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
     "incident_changes": [
         lambda: {"lines": []},
         lambda: {"lines": [("09:12", "sync runs", "sync #7 (all, by cron) applied: 3 added")]},
+        lambda: {
+            "lines": [
+                ("09:12", source, "could not be read: no answer within 5 s")
+                for source in ("key checks", "source checks", "checks", "what changed")
+            ]
+            + [("09:00", "vendor status pages", "could not be read"), ("08:00", "Vercel API", "x")]
+        },
         lambda: {"lines": [("09:12", HOSTILE, HOSTILE)] * 5},
     ],
     "incident_refused": [
         lambda: {"refusal": incident_view.refusal(REFUSED, tz=TZ, now=NOW)},
+        lambda: {"refusal": incident_view.refusal(LATE, tz=TZ, now=NOW)},
+        lambda: {"refusal": incident_view.RefusalView("already resolved", "", "", 1, 2, "t")},
+        lambda: {
+            "refusal": incident_view.RefusalView("already acknowledged", "U0A", "", 1, 2, "t")
+        },
+        lambda: {
+            "refusal": incident_view.RefusalView("already escalated", "U0ALICE", "09:41", 2, 3, "t")
+        },
         lambda: {
             "refusal": incident_view.RefusalView("already escalated", "system", "", 3, 9, HOSTILE)
         },

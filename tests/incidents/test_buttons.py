@@ -126,10 +126,17 @@ async def test_escalate_to_level3_posts_the_support_request(
 
 
 async def test_resolve_removes_the_buttons_and_says_so(opened: Opened, database_url: str) -> None:
-    """Resolve: the message shows Resolved without buttons; the thread says who."""
+    """Resolve: the message shows Resolved, the four buttons give way to "Postmortem draft";
+    the thread says who."""
     assert await opened.press("incident_resolve", GROUPIE, "res") == 200
     update = await _updated(opened, "Resolved")
-    assert all(b["type"] != "actions" for b in update.body["blocks"])
+    buttons = [
+        (e["action_id"], e["value"], e["text"]["text"])
+        for b in update.body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+    assert buttons == [("incident_postmortem", str(opened.incident_id), "Postmortem draft")]
     await wait_for_text(opened.slack, "chat.postMessage", "Resolved by <@U0GROUPIE>")
     assert _state(opened, database_url) == ("resolved", 1)
     assert opened.bot.runtime is not None and await opened.bot.runtime.wait_idle(10)

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.locks import LockHolder
-from bot.recovery import ALL_STEPS, Outcome, RecoveryOptions, RecoveryReport, StepState
+from bot.recovery import (
+    ALL_STEPS,
+    NOT_OPERATOR,
+    Outcome,
+    RecoveryOptions,
+    RecoveryReport,
+    StepState,
+)
 
 START = datetime(2026, 11, 26, 3, 12, 4, tzinfo=UTC)
 IDS = {
@@ -38,11 +45,14 @@ def report(
     return built
 
 
-def refused_by(holder: str, **extra: Any) -> RecoveryReport:
-    """Refused because ``holder`` runs one."""
+def refused_by(
+    holder: str, reason: str = "a recovery is already running", **extra: Any
+) -> RecoveryReport:
+    """Refused because ``holder`` runs one (no holder: refused for ``reason``)."""
     built = report(("skipped",) * 4, outcome=Outcome.REFUSED, detail=[], **extra)
-    built.holder, built.holder_since = holder, START - timedelta(minutes=4)
-    built.reason = "a recovery is already running"
+    built.holder = holder
+    built.holder_since = START - timedelta(minutes=4) if holder else None
+    built.reason = reason
     return built
 
 
@@ -102,6 +112,19 @@ def samples(long: str) -> dict[str, list[Callable[[], dict[str, Any]]]]:
             lambda: {"report": refused_by("user:U0BOB")},
             lambda: {"report": refused_by("cli:alice")},
             lambda: {"report": _interrupted()},
+            lambda: {
+                "report": report(
+                    ("failed", "ok", "ok", "skipped"),
+                    outcome=Outcome.PARTIAL,
+                    dry_run=True,
+                    continue_on_failure=True,
+                )
+            },
+            lambda: {"report": report(("failed",), outcome=Outcome.FAILED, dry_run=True)},
+            lambda: {"report": report(("ok", "ok"), outcome=Outcome.FAILED, steps=ALL_STEPS[:2])},
+            lambda: {"report": report(("ok", "running"), outcome=Outcome.RUNNING)},
+            lambda: {"report": refused_by("", reason=NOT_OPERATOR)},
+            lambda: {"report": refused_by("", reason=long)},
             lambda: {"report": failed_with_incident([long, "<!channel>"])},
         ],
     }

@@ -19,7 +19,7 @@ from bot.blockkit import Surface
 from bot.i18n import SUPPORTED, Translator
 from bot.render import Renderer, UnfilteredValueError
 from tests.catalog_check import PSEUDO, pseudo_renderer, untranslated
-from tests.slack.test_templates import SAMPLES, _cases, _check
+from tests.slack.test_templates import OVERFLOW, SAMPLES, _cases, _check
 
 AT = datetime(2026, 11, 29, 0, 41, 5, tzinfo=UTC)
 
@@ -205,3 +205,11 @@ def test_no_template_writes_text_outside_the_catalogs(name: str, surface: Surfac
         message = renderer.render(name, surface=surface, lang=PSEUDO, **context)
         found += [words for _, words in untranslated(message, context)]
     assert found == []
+
+
+@pytest.mark.parametrize("lang", SUPPORTED)
+@pytest.mark.parametrize(("name", "surface"), _cases(OVERFLOW))
+def test_overflowing_input_fits_in_each_language(name: str, surface: Surface, lang: str) -> None:
+    """Input past every limit fits in each language too (Korean text is no shorter)."""
+    make, _ = OVERFLOW[name]
+    _check(Renderer().render(name, surface=surface, lang=lang, **make()), surface)
