@@ -59,16 +59,6 @@ def who(actor: str | None, t: Translator | None = None) -> str:
     return actor
 
 
-def duration_words(seconds: float) -> str:
-    """90 → "1 min 30 s", 900 → "15 min", 3600 → "1 h"."""
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
-    parts.append(f"{secs} s" if secs or not (hours or minutes) else "")
-    return " ".join(p for p in parts if p)
-
-
 def details_text(details: str | dict[str, object] | None) -> str:
     """An alert's details as one text (an object as compact JSON)."""
     if details is None:

@@ -134,6 +134,7 @@ async def _recover(runtime: Runtime, args: argparse.Namespace) -> int:
         actor=f"cli:{getpass.getuser()}",
         idempotency_key=f"cli:{uuid.uuid4()}",
         progress=ProgressLines(sys.stderr),
+        t=runtime.renderer.translator(args.lang),
     )
     if args.json:
         print_json(report.as_json())

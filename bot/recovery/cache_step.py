@@ -33,8 +33,11 @@ class CacheStep:
 
     async def run(self, ctx: StepContext) -> None:
         """Count (dry run) or delete the keys under each prefix, reporting each prefix."""
+        t = ctx.t
         if not self._prefixes:
-            ctx.add("no prefixes configured (cache.app_key_prefixes is empty): nothing to clear")
+            ctx.add(
+                t._("no prefixes configured (cache.app_key_prefixes is empty): nothing to clear")
+            )
             ctx.data["keys"] = {}
             return
         try:
@@ -42,13 +45,49 @@ class CacheStep:
                 self._redis, self._prefixes, batch=self._batch, dry_run=ctx.dry_run
             )
         except (RedisError, OSError) as exc:
-            raise StepFailedError(f"cache (Redis) unavailable: {describe_error(exc)}") from None
+            raise StepFailedError(
+                t._("cache (Redis) unavailable: %(error)s", error=describe_error(exc))
+            ) from None
         ctx.data["keys"] = {c.prefix: c.keys for c in counts}
-        verb = "would delete" if ctx.dry_run else "deleted"
         for count in counts:
-            line = f"`{count.prefix}*`: {verb} {count.keys} key{'s' if count.keys != 1 else ''}"
+            prefix = f"`{count.prefix}*`"
             if ctx.dry_run and count.sample:
-                line += " (e.g. " + ", ".join(count.sample) + ")"
+                line = t.ngettext(
+                    "%(prefix)s: would delete %(num)s key (e.g. %(sample)s)",
+                    "%(prefix)s: would delete %(num)s keys (e.g. %(sample)s)",
+                    count.keys,
+                    prefix=prefix,
+                    sample=", ".join(count.sample),
+                )
+            elif ctx.dry_run:
+                line = t.ngettext(
+                    "%(prefix)s: would delete %(num)s key",
+                    "%(prefix)s: would delete %(num)s keys",
+                    count.keys,
+                    prefix=prefix,
+                )
+            else:
+                line = t.ngettext(
+                    "%(prefix)s: deleted %(num)s key",
+                    "%(prefix)s: deleted %(num)s keys",
+                    count.keys,
+                    prefix=prefix,
+                )
             ctx.add(line)
         total = sum(c.keys for c in counts)
-        ctx.add(f"{verb} {total} key{'s' if total != 1 else ''} in all; other keys untouched")
+        if ctx.dry_run:
+            ctx.add(
+                t.ngettext(
+                    "would delete %(num)s key in all; other keys untouched",
+                    "would delete %(num)s keys in all; other keys untouched",
+                    total,
+                )
+            )
+        else:
+            ctx.add(
+                t.ngettext(
+                    "deleted %(num)s key in all; other keys untouched",
+                    "deleted %(num)s keys in all; other keys untouched",
+                    total,
+                )
+            )

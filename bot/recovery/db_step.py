@@ -57,13 +57,19 @@ class DatabaseStep:
 
     async def run(self, ctx: StepContext) -> None:
         """Pool, connectivity, schema, migrations, in that order; stop at the first failure."""
+        t = ctx.t
         pool = self._db.pool
         if ctx.dry_run:
             size = pool.get_stats().get("pool_size", 0)
-            ctx.add(f"would re-create the connection pool ({size} connection(s) open now)")
+            ctx.add(
+                t._(
+                    "would re-create the connection pool (%(size)s connection(s) open now)",
+                    size=size,
+                )
+            )
         else:
             await self._db.recreate_pool()
-            await ctx.note("connection pool re-created")
+            await ctx.note(t._("connection pool re-created"))
         try:
             async with self._db.connection(self._timeout_s) as conn:
                 cur = await conn.execute("SELECT current_setting('server_version')")
@@ -73,36 +79,51 @@ class DatabaseStep:
         except (PoolTimeout, psycopg.Error) as exc:
             reason = await self._db.why_unreachable(min(self._timeout_s, 5.0))
             raise StepFailedError(
-                f"database unreachable: {reason} ({type(exc).__name__})"
+                t._(
+                    "database unreachable: %(reason)s (%(error)s)",
+                    reason=reason,
+                    error=type(exc).__name__,
+                )
             ) from None
         version = str(row[0]) if row else "?"
         ctx.data["server_version"] = version
-        await ctx.note(f"connected (PostgreSQL {version})")
+        await ctx.note(t._("connected (PostgreSQL %(version)s)", version=version))
         ctx.data["missing_tables"] = list(check.missing_tables)
         ctx.data["missing_columns"] = list(check.missing_columns)
         if not check.ok:
             raise StepFailedError(
-                f"the app's schema is incomplete ({check.describe()}); public was not altered"
-                " and the bot's migrations were not applied"
+                t._(
+                    "the app's schema is incomplete (%(missing)s); public was not altered"
+                    " and the bot's migrations were not applied",
+                    missing=check.describe(),
+                )
             )
         tables = len(self._schema)
         columns = sum(len(c) for c in self._schema.values())
-        ctx.add(f"the app's schema has the {tables} tables and {columns} columns the bot uses")
+        ctx.add(
+            t._(
+                "the app's schema has the %(tables)s tables and %(columns)s columns the bot uses",
+                tables=tables,
+                columns=columns,
+            )
+        )
         ctx.data["pending_migrations"] = pending
         if ctx.dry_run:
             ctx.add(
-                "would apply the bot's migrations " + ", ".join(pending)
+                t._("would apply the bot's migrations %(versions)s", versions=", ".join(pending))
                 if pending
-                else "the bot's migrations are all applied"
+                else t._("the bot's migrations are all applied")
             )
             return
         try:
             applied = await self._db.migrate()
         except (PoolTimeout, psycopg.Error) as exc:
-            raise StepFailedError(f"the bot's migrations failed: {describe_error(exc)}") from None
+            raise StepFailedError(
+                t._("the bot's migrations failed: %(error)s", error=describe_error(exc))
+            ) from None
         ctx.data["applied_migrations"] = applied
         ctx.add(
-            "applied the bot's migrations " + ", ".join(applied)
+            t._("applied the bot's migrations %(versions)s", versions=", ".join(applied))
             if applied
-            else "the bot's migrations were already applied"
+            else t._("the bot's migrations were already applied")
         )

@@ -14,13 +14,13 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config_values import parse_duration
 from bot.errors import DependencyError
-from bot.i18n import Translator, translator
+from bot.i18n import N_, Translator, translator
 from bot.recovery.model import StepName
 from bot.recovery.steps import StepContext, StepFailedError
 from bot.vercel import TIMEOUT, DeployHook, Deployment, VercelDeployments
 
-NOT_FOLLOWED = "deploy queued; cannot be followed (no VERCEL_TOKEN / vercel.project_id)"
-NO_HOOK = "VERCEL_DEPLOY_HOOK_URL is not set: there is no deploy hook to call"
+NOT_FOLLOWED = N_("deploy queued; cannot be followed (no VERCEL_TOKEN / vercel.project_id)")
+NO_HOOK = N_("VERCEL_DEPLOY_HOOK_URL is not set: there is no deploy hook to call")
 DEFAULT_DEPLOY_TIMEOUT = "10m"  # vercel.deploy_timeout
 
 
@@ -80,18 +80,28 @@ class DeployStep:
 
     async def run(self, ctx: StepContext) -> None:
         """Call the hook (dry run: say which), then find and follow the deployment."""
+        t = ctx.t
         if self._hook is None:
-            raise StepFailedError(NO_HOOK)
+            raise StepFailedError(t._(NO_HOOK))
         hook = self._hook
         ctx.data["hook"] = hook.masked
         if ctx.dry_run:
-            ctx.add(f"would POST the deploy hook {hook.masked}")
+            ctx.add(t._("would POST the deploy hook %(hook)s", hook=hook.masked))
             if self._deployments is None:
-                ctx.add("would not be able to follow it: " + NOT_FOLLOWED.split("; ", 1)[1])
+                ctx.add(
+                    t._(
+                        "would not be able to follow it: cannot be followed"
+                        " (no VERCEL_TOKEN / vercel.project_id)"
+                    )
+                )
             else:
                 ctx.add(
-                    f"would follow the deployment it starts (project {self._project_id})"
-                    f" for up to {format_seconds(self._timeout_s)}"
+                    t._(
+                        "would follow the deployment it starts (project %(project)s)"
+                        " for up to %(timeout)s",
+                        project=self._project_id,
+                        timeout=format_seconds(self._timeout_s),
+                    )
                 )
             return
         started = time.monotonic()
@@ -100,26 +110,49 @@ class DeployStep:
             triggered = await hook.trigger()
         except DependencyError as exc:
             ctx.data["hook_error"] = exc.reason
-            raise StepFailedError(f"the deploy hook {hook.masked} failed: {exc.reason}") from None
+            raise StepFailedError(
+                t._(
+                    "the deploy hook %(hook)s failed: %(reason)s",
+                    hook=hook.masked,
+                    reason=exc.reason,
+                )
+            ) from None
         ctx.data.update({"hook_status": triggered.status, "job_id": triggered.job_id})
-        job = (
-            f" (job {triggered.job_id}, {triggered.job_state or 'queued'})"
-            if triggered.job_id
-            else ""
-        )
-        await ctx.note(f"deploy hook {hook.masked} answered HTTP {triggered.status}{job}")
+        if triggered.job_id:
+            answered = t._(
+                "deploy hook %(hook)s answered HTTP %(status)s (job %(job)s, %(state)s)",
+                hook=hook.masked,
+                status=triggered.status,
+                job=triggered.job_id,
+                state=triggered.job_state or t._("queued"),
+            )
+        else:
+            answered = t._(
+                "deploy hook %(hook)s answered HTTP %(status)s",
+                hook=hook.masked,
+                status=triggered.status,
+            )
+        await ctx.note(answered)
         if self._deployments is None:
-            ctx.add(NOT_FOLLOWED)
+            ctx.add(t._(NOT_FOLLOWED))
             ctx.data["followed"] = False
             return
         created_after = triggered.created_at or called_at - self._skew
         deadline = started + self._timeout_s
-        deployment = await self._find(self._deployments, created_after, deadline)
+        deployment = await self._find(self._deployments, created_after, deadline, t)
         ctx.data.update({"deployment_id": deployment.uid, "deployment_url": deployment.url})
-        await ctx.note(f"following deployment {deployment.uid} ({deployment.url or 'no URL yet'})")
+        await ctx.note(
+            t._(
+                "following deployment %(id)s (%(url)s)",
+                id=deployment.uid,
+                url=deployment.url or t._("no URL yet"),
+            )
+        )
 
         async def on_state(current: Deployment) -> None:
-            await ctx.note(f"deployment {current.uid}: {current.state}")
+            await ctx.note(
+                t._("deployment %(id)s: %(state)s", id=current.uid, state=current.state)
+            )
 
         result = await self._deployments.follow(
             deployment.uid,
@@ -130,18 +163,33 @@ class DeployStep:
         ctx.data.update({"final_state": result.state, "polls": result.polls, "followed": True})
         took = format_seconds(round(time.monotonic() - started, 1))
         if result.state == "READY":
-            ctx.add(f"deployment {deployment.uid} is READY after {took}")
+            ctx.add(t._("deployment %(id)s is READY after %(took)s", id=deployment.uid, took=took))
             return
         if result.state == TIMEOUT:
             raise StepFailedError(
-                f"deployment {deployment.uid} did not finish within"
-                f" {format_seconds(self._timeout_s)} ({result.reason}); it goes on at Vercel"
+                t._(
+                    "deployment %(id)s did not finish within %(timeout)s (%(reason)s);"
+                    " it goes on at Vercel",
+                    id=deployment.uid,
+                    timeout=format_seconds(self._timeout_s),
+                    reason=result.reason,
+                )
             )
-        why = f": {result.reason}" if result.reason else ""
-        raise StepFailedError(f"deployment {deployment.uid} ended {result.state}{why}")
+        if result.reason:
+            raise StepFailedError(
+                t._(
+                    "deployment %(id)s ended %(state)s: %(reason)s",
+                    id=deployment.uid,
+                    state=result.state,
+                    reason=result.reason,
+                )
+            )
+        raise StepFailedError(
+            t._("deployment %(id)s ended %(state)s", id=deployment.uid, state=result.state)
+        )
 
     async def _find(
-        self, api: VercelDeployments, created_after: datetime, deadline: float
+        self, api: VercelDeployments, created_after: datetime, deadline: float, t: Translator
     ) -> Deployment:
         """Poll the project's deployments until the hook's one appears, or fail at the deadline."""
         last_error = ""
@@ -151,17 +199,35 @@ class DeployStep:
             except DependencyError as exc:
                 if exc.reason.startswith("HTTP 4"):
                     raise StepFailedError(
-                        f"cannot list the project's deployments: {exc.reason}"
-                        " (check VERCEL_TOKEN and vercel.project_id); the deploy was queued"
+                        t._(
+                            "cannot list the project's deployments: %(reason)s"
+                            " (check VERCEL_TOKEN and vercel.project_id); the deploy was queued",
+                            reason=exc.reason,
+                        )
                     ) from None
                 found, last_error = None, exc.reason
             if found is not None:
                 return found
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                note = f" (last error: {last_error})" if last_error else ""
+                values = {
+                    "project": self._project_id,
+                    "timeout": format_seconds(self._timeout_s),
+                    "error": last_error,
+                }
+                if last_error:
+                    raise StepFailedError(
+                        t._(
+                            "no deployment of project %(project)s appeared within %(timeout)s"
+                            " of the hook call (last error: %(error)s)",
+                            **values,
+                        )
+                    )
                 raise StepFailedError(
-                    f"no deployment of project {self._project_id} appeared within"
-                    f" {format_seconds(self._timeout_s)} of the hook call{note}"
+                    t._(
+                        "no deployment of project %(project)s appeared within %(timeout)s"
+                        " of the hook call",
+                        **values,
+                    )
                 )
             await asyncio.sleep(min(self._poll_s, remaining))

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, translator
 from bot.locks import LockHolder
 from bot.recovery.access import NOT_OPERATOR, OperatorCheck, Operators, allowed
 from bot.recovery.incident import AlertRaiser, open_incident
@@ -101,12 +101,14 @@ class RecoveryService:
         actor: str,
         idempotency_key: str | None = None,
         progress: Progress | None = None,
+        t: Translator | None = None,
     ) -> RecoveryReport:
         """Run one recovery (or refuse it, or return the run a repeated key already started).
 
         ``actor`` is ``user:<slack id>`` or ``cli:<name>``; ``idempotency_key`` (the modal's
         view id, a CLI run's own id) makes a repeat return the first run's report instead of
-        starting another; ``progress`` hears a copy of the report after each change.
+        starting another; ``progress`` hears a copy of the report after each change; ``t``
+        (English by default) is the language the steps write their lines in.
         """
         report = RecoveryReport.start(options, actor=actor, now=self._clock())
         if not await self.may_run(actor):
@@ -132,7 +134,7 @@ class RecoveryService:
             self._live[key] = report
         keeper = asyncio.create_task(self._locks.keep(guard)) if guard else None
         try:
-            await self._execute(report, key, guard, progress)
+            await self._execute(report, key, guard, progress, t or translator("en"))
         except asyncio.CancelledError:
             report.interrupt(self._clock())
             with contextlib.suppress(TimeoutError):
@@ -174,6 +176,7 @@ class RecoveryService:
         key: str | None,
         guard: RecoveryGuard | None,
         progress: Progress | None,
+        t: Translator,
     ) -> None:
         async def changed() -> None:
             if progress is None:
@@ -193,7 +196,7 @@ class RecoveryService:
             item.state = StepState.RUNNING
             await changed()
             started = time.monotonic()
-            ctx = StepContext(report.options, report.actor, item, changed)
+            ctx = StepContext(report.options, report.actor, item, changed, t)
             try:
                 await self._run_step(self._steps[item.name], ctx, guard)
                 item.state = StepState.OK
@@ -207,12 +210,20 @@ class RecoveryService:
                 item.detail.append(report.reason)
             except KeyError:
                 item.state = StepState.FAILED
-                item.detail.append(f"step {item.name.value} is not configured in this bot")
+                item.detail.append(
+                    t._("step %(step)s is not configured in this bot", step=item.name.value)
+                )
             except Exception as exc:  # a bug in one step must still end in a report
                 error_id = _error_id()
                 log.exception("recovery step %s failed (error id %s)", item.name, error_id)
                 item.state = StepState.FAILED
-                item.detail.append(f"unexpected error {describe_error(exc)} (error id {error_id})")
+                item.detail.append(
+                    t._(
+                        "unexpected error %(error)s (error id %(id)s)",
+                        error=describe_error(exc),
+                        id=error_id,
+                    )
+                )
             item.duration_s = round(time.monotonic() - started, 3)
             await self._store.save(report)
             await changed()

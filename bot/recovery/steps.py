@@ -1,7 +1,8 @@
 """What every recovery step shares: the context it runs in and how it reports failure.
 
 A step is an object with a ``name`` and ``async run(ctx)``. It adds lines to
-``ctx.detail`` as it goes (each ``note`` also pushes a progress update), puts figures in
+``ctx.detail`` as it goes, worded in the run's language (``ctx.t``, a ``bot.i18n.Translator``;
+each ``note`` also pushes a progress update), puts figures in
 ``ctx.data``, and raises ``StepFailedError`` with a one-line reason when it fails. With
 ``ctx.dry_run`` a step only reads and says what it would do.
 """
@@ -9,10 +10,10 @@ A step is an object with a ``name`` and ``async run(ctx)``. It adds lines to
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.i18n import Translator
+from bot.i18n import Translator, translator
 from bot.recovery.model import RecoveryOptions, StepName, StepReport
 
 
@@ -22,12 +23,14 @@ class StepFailedError(Exception):
 
 @dataclass
 class StepContext:
-    """A step's view of the run: the options, who asked, and its own report to fill in."""
+    """A step's view of the run: the options, who asked, its own report to fill in, and the
+    language its lines are written in (``t``)."""
 
     options: RecoveryOptions
     actor: str
     report: StepReport
     changed: Callable[[], Awaitable[None]]
+    t: Translator = field(default_factory=lambda: translator("en"))
 
     @property
     def dry_run(self) -> bool:

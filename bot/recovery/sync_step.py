@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.i18n import Translator, translator
+from bot.i18n import N_, Translator, translator
 from bot.recovery.model import StepName
 from bot.recovery.steps import StepContext, StepFailedError
 from bot.sources.records import SourceResult
 from bot.sync.plan import SyncPlan
 from bot.sync.service import Progress, SyncReport, SyncRequest
 
-OVERRIDE_HINT = (
+OVERRIDE_HINT = N_(
     "tick “allow the sync to deactivate more than the drop guard allows” (CLI: --force-sync)"
     " to apply it"
 )
@@ -26,24 +26,46 @@ class SyncRunner(Protocol):
         ...
 
 
-def _examples(slugs: list[str]) -> str:
+def _examples(slugs: list[str], t: Translator) -> str:
     shown = ", ".join(slugs[:_EXAMPLES])
     more = len(slugs) - _EXAMPLES
-    return f" ({shown}{f', +{more} more' if more > 0 else ''})" if slugs else ""
+    if more > 0:
+        shown = t._("%(shown)s, +%(more)s more", shown=shown, more=more)
+    return f" ({shown})" if slugs else ""
 
 
-def diff_lines(plan: SyncPlan, *, dry_run: bool) -> list[str]:
-    """The diff in a few lines: counts, with a few slugs each."""
+def diff_lines(plan: SyncPlan, *, dry_run: bool, t: Translator | None = None) -> list[str]:
+    """The diff in a few lines: counts, with a few slugs each (in ``t``'s language)."""
+    t = t or translator("en")
     added = [w.slug for w in plan.writes if w.change_type == "new"]
     updated = [w.slug for w in plan.writes if w.change_type != "new"]
     gone = [row.slug for row in plan.deactivate]
-    verb = "would " if dry_run else ""
-    return [
-        f"{verb}add {len(added)}{_examples(added)}",
-        f"{verb}update {len(updated)}{_examples(updated)}",
-        f"{verb}deactivate {len(gone)}{_examples(gone)}",
-        f"{plan.unchanged} unchanged; {len(plan.kept_unverified)} kept (their source failed)",
-    ]
+    if dry_run:
+        changes = [
+            t._("would add %(count)s%(examples)s", count=len(added), examples=_examples(added, t)),
+            t._(
+                "would update %(count)s%(examples)s",
+                count=len(updated),
+                examples=_examples(updated, t),
+            ),
+            t._(
+                "would deactivate %(count)s%(examples)s",
+                count=len(gone),
+                examples=_examples(gone, t),
+            ),
+        ]
+    else:
+        changes = [
+            t._("add %(count)s%(examples)s", count=len(added), examples=_examples(added, t)),
+            t._("update %(count)s%(examples)s", count=len(updated), examples=_examples(updated, t)),
+            t._("deactivate %(count)s%(examples)s", count=len(gone), examples=_examples(gone, t)),
+        ]
+    kept = t._(
+        "%(unchanged)s unchanged; %(kept)s kept (their source failed)",
+        unchanged=plan.unchanged,
+        kept=len(plan.kept_unverified),
+    )
+    return [*changes, kept]
 
 
 class SyncStep:
@@ -62,9 +84,19 @@ class SyncStep:
     async def run(self, ctx: StepContext) -> None:
         """Sync (or the sync's own dry run) and report its sources and diff."""
 
+        t = ctx.t
+
         async def on_source(name: str, result: SourceResult) -> None:
-            line = f"source {name}: {result.status}"
-            await ctx.note(line + (f" ({result.reason})" if result.reason else ""))
+            if result.reason:
+                line = t._(
+                    "source %(name)s: %(status)s (%(reason)s)",
+                    name=name,
+                    status=result.status,
+                    reason=result.reason,
+                )
+            else:
+                line = t._("source %(name)s: %(status)s", name=name, status=result.status)
+            await ctx.note(line)
 
         request = SyncRequest(
             scope="all",
@@ -82,31 +114,37 @@ class SyncStep:
                 "deactivated": len(plan.deactivate),
                 "unchanged": plan.unchanged,
             }
-            for line in diff_lines(plan, dry_run=ctx.dry_run):
+            for line in diff_lines(plan, dry_run=ctx.dry_run, t=t):
                 ctx.add(line)
         self._judge(ctx, report)
 
     def _judge(self, ctx: StepContext, report: SyncReport) -> None:
+        t = ctx.t
         outcome, reason = report.outcome, report.reason
         if outcome == "applied":
-            ctx.add(f"applied: {report.rows_written} model rows written")
+            ctx.add(t._("applied: %(rows)s model rows written", rows=report.rows_written))
             if report.cache_keys_cleared is not None:
-                ctx.add(f"the sync cleared {report.cache_keys_cleared} cache keys")
+                cleared = report.cache_keys_cleared
+                ctx.add(t._("the sync cleared %(keys)s cache keys", keys=cleared))
             if reason:
                 ctx.add(reason)
         elif outcome == "nothing_to_do":
-            ctx.add("nothing to change")
+            ctx.add(t._("nothing to change"))
         elif outcome == "dry_run":
             guard = report.guard
             if guard is not None and not guard.allowed:
-                ctx.add(OVERRIDE_HINT)
-                raise StepFailedError(f"the drop guard would refuse it: {guard.reason}")
+                ctx.add(t._(OVERRIDE_HINT))
+                raise StepFailedError(
+                    t._("the drop guard would refuse it: %(reason)s", reason=guard.reason)
+                )
             if guard is not None and guard.overridden:
-                ctx.add(f"the drop guard is overridden: {guard.reason}")
+                ctx.add(t._("the drop guard is overridden: %(reason)s", reason=guard.reason))
         elif outcome == "refused":
-            ctx.add(OVERRIDE_HINT)
-            raise StepFailedError(f"the drop guard refused it: {reason}; nothing changed")
+            ctx.add(t._(OVERRIDE_HINT))
+            raise StepFailedError(
+                t._("the drop guard refused it: %(reason)s; nothing changed", reason=reason)
+            )
         elif outcome == "busy":
-            raise StepFailedError(reason or "a sync is already running")
+            raise StepFailedError(reason or t._("a sync is already running"))
         else:
-            raise StepFailedError(reason or f"the sync ended {outcome}")
+            raise StepFailedError(reason or t._("the sync ended %(outcome)s", outcome=outcome))

@@ -10,7 +10,9 @@ from redis.asyncio import Redis
 from bot.app_cache import clear_prefixes_counted
 from bot.cache import build_redis
 from bot.db import Database
+from bot.i18n import translator
 from bot.recovery import Outcome, RecoveryOptions, StepName, StepState
+from bot.render import Renderer
 from tests.recovery.conftest import OPERATOR, ServiceFactory, closed_port
 
 CACHE_ONLY = RecoveryOptions(steps=(StepName.CACHE,))
@@ -168,3 +170,21 @@ async def test_db_step_fails_naming_the_reason_when_the_port_is_closed(
     assert report.run_id is None
     assert any("audit row could not be written" in note for note in report.notes)
     assert await redis.keys("aisi-bot:lock:*") == []
+
+
+async def test_a_run_in_korean_writes_its_step_lines_in_korean(
+    make_service: ServiceFactory, redis: Redis
+) -> None:
+    """The steps write their lines in the run's language; the summary renders them as they are."""
+    await _fill(redis, "models:", 3)
+    options = RecoveryOptions(steps=(StepName.CACHE, StepName.DB), dry_run=True)
+    report = await make_service().run(options, actor=OPERATOR, t=translator("ko"))
+    assert report.outcome is Outcome.OK, [s.detail for s in report.steps]
+    cache, db = report.step(StepName.CACHE), report.step(StepName.DB)
+    assert "`models:*`: 키 3개를 삭제할 예정 (예: " in cache.detail[0]
+    assert cache.detail[-1].startswith("모두 키 3개를 삭제할 예정입니다")
+    assert db.detail[0].startswith("커넥션 풀을 다시 만들 예정입니다")
+    summary = Renderer().render("recover_summary", lang="ko", report=report)
+    assert "🔍 복구 드라이 런 — 아무것도 바꾸지 않았습니다" in summary.text
+    assert cache.detail[-1] in str(summary.blocks)
+    assert await redis.get("models:0") == "x"  # a dry run
