@@ -191,7 +191,7 @@ class RecoveryService:
             if guard is not None and guard.lost.is_set():
                 report.reason = LOCK_LOST
                 item.state = StepState.FAILED
-                item.detail.append(report.reason)
+                item.detail.append(t._(LOCK_LOST))
                 break
             item.state = StepState.RUNNING
             await changed()
@@ -207,7 +207,7 @@ class RecoveryService:
             except LockLostError:
                 item.state = StepState.FAILED
                 report.reason = LOCK_LOST
-                item.detail.append(report.reason)
+                item.detail.append(t._(LOCK_LOST))
             except KeyError:
                 item.state = StepState.FAILED
                 item.detail.append(
