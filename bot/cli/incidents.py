@@ -33,11 +33,17 @@ def _incident_id(value: str) -> int:
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.usage = (
+        "%(prog)s [--all] [--json] [--lang {en,ko}]\n"
+        "       %(prog)s postmortem ID [--lang {en,ko}]"
+    )
     parser.add_argument("--all", action="store_true", help="resolved ones too, newest first")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     actions = parser.add_subparsers(dest="incidents_action", metavar="ACTION")
     draft = actions.add_parser(
-        POSTMORTEM, help="print the Markdown postmortem draft of one incident"
+        POSTMORTEM,
+        prog=f"{parser.prog} {POSTMORTEM}",  # not derived from the two-line usage above
+        help="print the Markdown postmortem draft of one incident",
     )
     draft.add_argument("id", type=_incident_id, help="the incident's number (#ID)")
     draft.add_argument(  # also after the id (`... postmortem 42 --lang ko`)
