@@ -16,7 +16,7 @@ from bot.blockkit import CUT, SECTION_TEXT, escape_mrkdwn
 
 FENCES = len("```\n") + len("\n```")  # each part is shown between code fences
 PART_SIZE = SECTION_TEXT - FENCES - 2  # escaped characters of draft text per section
-MOST_PARTS = 12  # about 35,000 characters: a long incident; the rest is for the CLI
+MOST_PARTS = 10  # about 30,000 characters: a long incident; the rest is for the CLI
 
 
 @dataclass(frozen=True)
