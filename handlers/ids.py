@@ -28,6 +28,7 @@ class ActionId(StrEnum):
     INCIDENT_RESOLVE = "incident_resolve"
     INCIDENT_LINK = "incident_link"  # a link button in a Level 2 DM: Slack reports the click
     HEALTH_OPEN_INCIDENT = "health_open_incident"  # on a degraded /health report
+    INCIDENT_POSTMORTEM = "incident_postmortem"  # on a resolved incident: its postmortem draft
 
 
 class ViewId(StrEnum):
@@ -82,6 +83,7 @@ ACTION_ROLES: dict[ActionId, Role] = {
     ActionId.INCIDENT_RESOLVE: Role.RESPONDER,
     ActionId.INCIDENT_LINK: Role.ANYONE,  # opens a URL; nothing happens in the bot
     ActionId.HEALTH_OPEN_INCIDENT: Role.RESPONDER,
+    ActionId.INCIDENT_POSTMORTEM: Role.RESPONDER,
 }
 VIEW_ROLES: dict[ViewId, Role] = {ViewId.RECOVER_CONFIRM: Role.OPERATOR}
 
@@ -93,6 +95,7 @@ ACTION_WORDS: dict[ActionId, str] = {
     ActionId.INCIDENT_RESOLVE: "resolve an alert",
     ActionId.INCIDENT_LINK: "open an incident",
     ActionId.HEALTH_OPEN_INCIDENT: "open an incident from /health",
+    ActionId.INCIDENT_POSTMORTEM: "draft an incident's postmortem",
 }
 # Who a role is, in a refusal ("Only <these> may ...") and the config keys that list them.
 ROLE_PEOPLE: dict[Role, tuple[str, str]] = {

@@ -1,14 +1,16 @@
-"""Button presses (block_actions): the incident buttons and "Open incident" on /health. The
-authorisation step of the pipeline has already re-checked every press."""
+"""Button presses (block_actions): the incident buttons, "Open incident" on /health and
+"Postmortem draft" on a resolved incident. The authorisation step of the pipeline has
+already re-checked every press."""
 
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.runtime import Runtime
-from handlers.actions import incidents
+from handlers.actions import incidents, postmortem
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
     """Register the button listeners."""
     incidents.register(app, runtime)
+    postmortem.register(app, runtime)

@@ -22,6 +22,8 @@ from bot.sync.plan import SyncPlan
 from bot.sync.service import SyncReport, SyncRequest
 from bot.sync.validate import Violation
 from local_slack.validation import validate_blocks
+from tests.incidents.postmortem_samples import OVERFLOW as POSTMORTEM_OVERFLOW
+from tests.incidents.postmortem_samples import SAMPLES as POSTMORTEM_SAMPLES
 from tests.incidents.template_samples import OVERFLOW as INCIDENT_OVERFLOW
 from tests.incidents.template_samples import SAMPLES as INCIDENT_SAMPLES
 from tests.recovery.report_samples import overflowing as recovery_overflowing
@@ -189,6 +191,7 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
         lambda: {"what": LONG, "who_may": "<!channel>", "keys": LONG},
     ],
     **INCIDENT_SAMPLES,
+    **POSTMORTEM_SAMPLES,
     **recovery_samples(LONG),
 }
 
@@ -253,6 +256,7 @@ OVERFLOW: dict[str, tuple[Callable[[], dict[str, Any]], tuple[str, ...]]] = {
     "not_authorized": (lambda: {"what": HUGE, "who_may": HUGE}, ("…",)),
     "daily_report": (lambda: {"view": present(huge_report())}, ("more providers",)),
     **INCIDENT_OVERFLOW,
+    **POSTMORTEM_OVERFLOW,
     **recovery_overflowing(HUGE),
 }
 

@@ -1,0 +1,62 @@
+"""The "Postmortem draft" button of a resolved incident (action id ``incident_postmortem``,
+value: the incident id).
+
+The pipeline has already checked the presser (the incident buttons' rule: operators and the
+Level 2 people). The press is acknowledged at once; on the bounded executor the draft is
+read from the incident's own record and shown only to the presser, as an ephemeral reply
+in the channel (the resolved message itself stays as it is), in their language.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from bot.incidents import IncidentNotFoundError
+from bot.incidents.postmortem import draft_postmortem
+from bot.postmortem_view import missing_view, postmortem_view
+from bot.runtime import Runtime
+from handlers.actions.incidents import parse_incident_id
+from handlers.common import respond_message
+from handlers.errors import submit_and_ack
+from handlers.ids import ActionId
+
+log = logging.getLogger("aisi.handlers")
+
+
+def language_of(runtime: Runtime, user_id: str) -> str:
+    """The language a reply to ``user_id`` is written in (for now the configured one)."""
+    del user_id
+    return runtime.settings.language
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    """Register the "Postmortem draft" button."""
+
+    @app.action(ActionId.INCIDENT_POSTMORTEM.value)
+    async def postmortem(
+        ack: AsyncAck, action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
+        incident_id = parse_incident_id(action.get("value"))
+        if incident_id is None:
+            await ack()
+            log.warning("%s pressed with a value that is no incident id", action.get("action_id"))
+            return
+        lang = language_of(runtime, context.user_id or "")
+
+        async def work() -> None:
+            try:
+                text = await draft_postmortem(
+                    runtime.incidents, incident_id, runtime.renderer.translator(lang)
+                )
+                view = postmortem_view(incident_id, text)
+            except IncidentNotFoundError:
+                view = missing_view(incident_id)
+            message = runtime.renderer.render("postmortem", lang=lang, view=view)
+            await respond_message(runtime, respond, message, visible=False, replace_original=False)
+
+        await submit_and_ack(ack, runtime, respond, ActionId.INCIDENT_POSTMORTEM.value, work)
