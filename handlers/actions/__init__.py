@@ -1,14 +1,15 @@
-"""Button presses (block_actions): the incident buttons and "Open incident" on /health. The
-authorisation step of the pipeline has already re-checked every press."""
+"""Button presses (block_actions): the incident buttons, "Open incident" on /health and the
+App Home buttons. The authorisation step of the pipeline has already re-checked every press."""
 
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.runtime import Runtime
-from handlers.actions import incidents
+from handlers.actions import home, incidents
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
     """Register the button listeners."""
     incidents.register(app, runtime)
+    home.register(app, runtime)

@@ -174,7 +174,6 @@ NOT_YET_TRANSLATED: frozenset[str] = frozenset(
         "health_incident",
         "health_report",
         "help",
-        "home",
         "incident",
         "incident_changes",
         "incident_dm",
