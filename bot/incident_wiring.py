@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
 from bot.health.check import HealthCheck
+from bot.home import SignallingNotifier
 from bot.incidents import Incident, IncidentService
 from bot.incidents.changes import (
     ChangeHook,
@@ -34,6 +35,7 @@ from bot.incidents.changes import (
     vendor_status_hook,
 )
 from bot.incidents.effects import VendorStatusReader
+from bot.incidents.notify import IncidentNotifier
 from bot.incidents.pagerduty import PagerDutyPager
 from bot.incidents.prometheus import IncidentPrometheus
 from bot.incidents.runner import EscalationTimerLoop
@@ -87,8 +89,13 @@ def build_incidents(
     metrics: Metrics,
     health: HealthCheck,
     level2: Operators,
+    on_change: Callable[[], None] | None = None,
 ) -> tuple[IncidentService, IncidentSide]:
-    """The incident service and its side, from the settings and the runtime's clients."""
+    """The incident service and its side, from the settings and the runtime's clients.
+
+    ``on_change`` is signalled after each incident message is posted or updated (App Home
+    refreshes on it); it must not wait.
+    """
     policy = settings.escalation
     token = settings.secret("SLACK_BOT_TOKEN")
     updates = build_web_client(
@@ -132,10 +139,13 @@ def build_incidents(
     async def what_changed(now: datetime) -> Sequence[ChangeLine]:
         return await changes.collect(now=now)
 
+    told: IncidentNotifier = notifier
+    if on_change is not None:
+        told = SignallingNotifier(notifier, on_change)
     service = IncidentService(
         db,
         policy=policy,
-        notifier=notifier,
+        notifier=told,
         pager=pager,
         metrics=prometheus,
         vendors=vendor_contacts(settings.status_pages),

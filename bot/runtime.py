@@ -26,6 +26,7 @@ from bot.db import Database
 from bot.dedupe import EventLedger
 from bot.embedded import EmbeddedServer
 from bot.health.check import HealthCheck
+from bot.home_slack import HomePublisher
 from bot.incident_wiring import IncidentSide
 from bot.incidents import IncidentService
 from bot.metrics import Metrics
@@ -36,6 +37,7 @@ from bot.reports import ReportBuilder
 from bot.scheduling import Scheduler
 from bot.secrets import Redactor
 from bot.settings import Settings
+from bot.slack_locale import UserLocales
 from bot.sync.service import SyncService
 from bot.work import WorkExecutor
 
@@ -67,12 +69,23 @@ class Runtime:
     incidents: IncidentService  # the one entry point: /alerts, buttons, CLI, checks, timers
     incident_side: IncidentSide  # its Slack notifier, Level 2 people, metrics, timer loops
     reports: ReportBuilder  # the daily report, and today's model counts for its trend
+    locales: UserLocales  # each person's language (Slack locale); the channel: slack.language
+    home: HomePublisher  # App Home: published when opened, refreshed when an incident changes
     embedded: list[EmbeddedServer] = field(default_factory=list)
     scheduler: Scheduler | None = None  # set by a serving bot (bot.scheduling.wiring)
     migrated: asyncio.Event = field(default_factory=asyncio.Event)
     # Extra /readyz checks by name (Socket Mode adds its connection state): "ok" or why not.
     readiness_checks: dict[str, Callable[[], Awaitable[str]]] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def language_of(self, user_id: str | None) -> str:
+        """The language a reply to ``user_id`` is written in: their Slack locale's when known,
+        else ``slack.language``. May ask Slack (bounded): call it after the ack."""
+        return await self.locales.language(user_id)
+
+    def known_language(self, user_id: str | None) -> str:
+        """The language of ``user_id`` as already known here, without asking (for an ack)."""
+        return self.locales.known_language(user_id)
 
     async def wait_idle(self, timeout_s: float) -> bool:
         """Wait until no acknowledged work is queued or running; False if some still was."""
@@ -114,6 +127,7 @@ class Runtime:
         await self.operators.close()
         await self.work.shutdown(0)
         await self.incident_side.aclose()  # queued message updates go out first
+        await self.home.aclose()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

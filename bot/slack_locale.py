@@ -97,6 +97,14 @@ class UserLocales:
             task.add_done_callback(lambda _: self._pending.pop(user_id, None))
         return await asyncio.shield(task)
 
+    def known_language(self, user_id: str | None) -> str:
+        """The language ``user_id`` reads as far as this process already knows, without asking
+        anyone (for an answer that cannot wait: an ack); the configured one otherwise."""
+        cached = self._memory.get(user_id) if user_id else None
+        if cached is None or cached[1] <= self._clock():
+            return self.default
+        return negotiate(cached[0], self.default)
+
     def forget(self, user_id: str) -> None:
         """Drop the in-memory copy (the Redis copy expires by itself)."""
         self._memory.pop(user_id, None)

@@ -25,6 +25,8 @@ from bot.db import Database
 from bot.dedupe import EventLedger
 from bot.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedServer
 from bot.health.wiring import build_health_check
+from bot.home import HomeReader, HomeViewers
+from bot.home_slack import HomePublisher
 from bot.incident_wiring import build_incidents, keep_incidents_moving, level2_people
 from bot.lifecycle import finish_work
 from bot.looplag import watch_loop_lag
@@ -44,6 +46,7 @@ from bot.scheduling.wiring import (
 from bot.secrets import Redactor
 from bot.settings import Settings
 from bot.slack_client import build_web_client, channel_poster, usergroup_members
+from bot.slack_locale import UserLocales, slack_locale_lookup
 from bot.sync.wiring import build_sync_service
 from bot.work import WorkExecutor
 from handlers import build_bolt_app
@@ -127,6 +130,18 @@ async def build_runtime(
         settings, db=db, redis=redis, http=http, observe=metrics.observe_probe
     )
     lookup = partial(usergroup_members, slack)
+    # Each person's language (their Slack locale, asked after the ack and cached); the
+    # channel keeps slack.language.
+    locales = UserLocales(slack_locale_lookup(slack), default=settings.language, redis=redis)
+    home = HomePublisher(
+        slack=slack,
+        renderer=renderer,
+        reader=HomeReader(db, schedule=settings.schedule, timeout_s=settings.probe_timeout_s),
+        viewers=HomeViewers(redis),
+        locales=locales,
+        channel=settings.channel,
+        enabled=token is not None,
+    )
     incidents, incident_side = build_incidents(
         settings,
         db=db,
@@ -136,6 +151,7 @@ async def build_runtime(
         metrics=metrics,
         health=health,
         level2=level2_people(settings, lookup=lookup, redis=redis),
+        on_change=home.refresh_soon,
     )
     reports = ReportBuilder(db, incidents=incidents, timezone=settings.schedule.timezone)
     sync = build_sync_service(
@@ -170,6 +186,8 @@ async def build_runtime(
         incidents=incidents,
         incident_side=incident_side,
         reports=reports,
+        locales=locales,
+        home=home,
         embedded=urls.embedded,
     )
     if migrate:

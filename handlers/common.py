@@ -15,6 +15,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.errors import HelpRequested, UsageError
 from bot.help import COMMAND_HELP
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.render import Message, Renderer
 from bot.runtime import Runtime
 from handlers.ids import Command
@@ -46,13 +47,15 @@ def slash_command(
         async def listener(
             ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
         ) -> None:
+            # The ack cannot wait for Slack: the caller's language as far as it is known here.
+            lang = runtime.known_language(str(command.get("user_id", "")))
             try:
                 args = parse(str(command.get("text", "")))
             except HelpRequested as asked:
-                await ack_help(ack, runtime.renderer, asked.command)
+                await ack_help(ack, runtime.renderer, asked.command, lang=lang)
                 return
             except UsageError as error:
-                await ack_usage(ack, runtime.renderer, error)
+                await ack_usage(ack, runtime.renderer, error, lang=lang)
                 return
             user, channel = str(command.get("user_id", "")), str(command.get("channel_id", ""))
             trigger = str(command.get("trigger_id", ""))
@@ -63,15 +66,19 @@ def slash_command(
     return register
 
 
-async def ack_help(ack: AsyncAck, renderer: Renderer, command: str) -> None:
+async def ack_help(
+    ack: AsyncAck, renderer: Renderer, command: str, *, lang: str = DEFAULT_LANGUAGE
+) -> None:
     """Acknowledge with the command's help, visible only to the caller."""
-    message = renderer.render("help", help=COMMAND_HELP[command])
+    message = renderer.render("help", lang=lang, help=COMMAND_HELP[command])
     await ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
 
-async def ack_usage(ack: AsyncAck, renderer: Renderer, error: UsageError) -> None:
+async def ack_usage(
+    ack: AsyncAck, renderer: Renderer, error: UsageError, *, lang: str = DEFAULT_LANGUAGE
+) -> None:
     """Acknowledge with the usage text, visible only to the caller."""
-    message = renderer.render("usage", problem=str(error), usage=error.usage)
+    message = renderer.render("usage", lang=lang, problem=str(error), usage=error.usage)
     await ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
 
@@ -99,3 +106,10 @@ async def respond_message(
     if replace_original is not None:
         body["replace_original"] = replace_original
     return await client.send_dict(body)
+
+
+async def send_dm(client: AsyncWebClient, user_id: str, message: Message) -> None:
+    """Post ``message`` to ``user_id`` in the DM with the bot (conversations.open first)."""
+    opened = await client.conversations_open(users=user_id)
+    channel = opened["channel"]["id"]
+    await client.chat_postMessage(channel=channel, **message.as_kwargs())

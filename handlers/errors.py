@@ -26,10 +26,10 @@ from slack_bolt.response import BoltResponse
 
 from bot.errors import BotError, NotAuthorizedError
 from bot.metrics import closed_label
-from bot.render import Surface
+from bot.render import Message, Surface
 from bot.runtime import Runtime
 from bot.work import Admission
-from handlers.common import respond_message
+from handlers.common import respond_message, send_dm
 
 log = logging.getLogger("aisi.handlers")
 
@@ -38,9 +38,28 @@ STOPPED_NOTICE_S = 1.0
 
 
 async def report_failure(
-    runtime: Runtime, respond: AsyncRespond | None, source: str, error: Exception
+    runtime: Runtime,
+    respond: AsyncRespond | None,
+    source: str,
+    error: Exception,
+    *,
+    lang: str | None = None,
 ) -> None:
-    """Log with an id, record it for /health, and tell the user briefly (never the details)."""
+    """Log with an id, record it for /health, and tell the user briefly (never the details),
+    in ``lang`` (default: ``slack.language``)."""
+    message, error_id = await failure_message(runtime, source, error, lang=lang)
+    if respond is not None:
+        try:
+            await respond_message(runtime, respond, message, visible=False)
+        except Exception:  # the user cannot be told; the log line above has it all
+            log.warning("could not tell the user about error %s", error_id)
+
+
+async def failure_message(
+    runtime: Runtime, source: str, error: Exception, *, lang: str | None = None
+) -> tuple[Message, str]:
+    """Log a failure with an id and record it for /health; the short notice for the person
+    (never the details) in ``lang``, and the id."""
     error_id = secrets.token_hex(4)
     if isinstance(error, BotError):
         log.warning("%s failed (error id %s): %s", source, error_id, error.public_text)
@@ -50,12 +69,9 @@ async def report_failure(
         runtime.metrics.errors.labels(source).inc()
         text = "Something went wrong on our side."
     await runtime.record_error(error_id, source, f"{type(error).__name__}: {error}")
-    if respond is not None:
-        message = runtime.renderer.render("error", message=text, error_id=error_id)
-        try:
-            await respond_message(runtime, respond, message, visible=False)
-        except Exception:  # the user cannot be told; the log line above has it all
-            log.warning("could not tell the user about error %s", error_id)
+    lang = lang or runtime.locales.default
+    message = runtime.renderer.render("error", lang=lang, message=text, error_id=error_id)
+    return message, error_id
 
 
 async def submit_and_ack(
@@ -66,23 +82,29 @@ async def submit_and_ack(
     work: Callable[[], Awaitable[None]],
     *,
     says_when_cut_off: bool = False,
+    user_id: str = "",
 ) -> Admission:
     """Queue a command's background part, then ack: plainly, or "busy" when nothing was queued.
+
+    Notices to the person (a failure, "busy", "stopped") are in ``user_id``'s language.
 
     The work's failures are reported by the one error mapping, never raised. Work that a
     shutdown cuts off (or never starts) tells the person so, unless ``says_when_cut_off``:
     the work then updates its own message (/sync's progress).
     """
 
+    known = runtime.known_language(user_id)  # asking Slack would hold the ack
+
     async def tell_stopped(started: bool) -> None:
-        message = runtime.renderer.render("stopped", command=source, started=started)
+        message = runtime.renderer.render("stopped", lang=known, command=source, started=started)
         await respond_message(runtime, respond, message, visible=False)
 
     async def guarded() -> None:
         try:
             await work()
         except Exception as error:
-            await report_failure(runtime, respond, source, error)
+            lang = await runtime.language_of(user_id)
+            await report_failure(runtime, respond, source, error, lang=lang)
         except asyncio.CancelledError:
             if not says_when_cut_off:
                 try:
@@ -99,7 +121,7 @@ async def submit_and_ack(
         await ack()
     else:
         busy = runtime.renderer.render_constant(
-            "busy", command=source, stopping=admission is Admission.STOPPING
+            "busy", lang=known, command=source, stopping=admission is Admission.STOPPING
         )
         await ack(text=busy.text, blocks=busy.blocks, response_type="ephemeral")
     return admission
@@ -124,14 +146,20 @@ def refuse(
     respond: AsyncRespond | None,
     refusal: NotAuthorizedError,
 ) -> BoltResponse:
-    """The answer to a request the person may not make (nothing of it ran)."""
+    """The answer to a request the person may not make (nothing of it ran), in their language:
+    as far as it is known here when the answer is the ack itself (a command, a dialog),
+    looked up after the ack otherwise (a button)."""
     words: dict[str, Any] = {
         "what": refusal.what,
         "who_may": refusal.who_may,
         "keys": refusal.keys,
     }
+    user_id = _user_of(body)
     if body.get("type") == "view_submission":
-        message = runtime.renderer.render("not_authorized", surface=Surface.MODAL, **words)
+        lang = runtime.known_language(user_id)
+        message = runtime.renderer.render(
+            "not_authorized", surface=Surface.MODAL, lang=lang, **words
+        )
         view = {
             "type": "modal",
             "title": {"type": "plain_text", "text": message.title},
@@ -139,17 +167,31 @@ def refuse(
             "blocks": message.blocks,
         }
         return _json({"response_action": "update", "view": view})
-    message = runtime.renderer.render("not_authorized", **words)
     if body.get("command"):
+        lang = runtime.known_language(user_id)
+        message = runtime.renderer.render("not_authorized", lang=lang, **words)
         return _json({"response_type": "ephemeral", "text": message.text, "blocks": message.blocks})
-    if respond is not None and respond.response_url:  # a button: tell them, without the wait
+    if body.get("type") != "block_actions" or not user_id:
+        return BoltResponse(status=200, body="")
 
-        async def tell() -> None:
+    async def tell() -> None:  # a button: tell them, without the wait
+        lang = await runtime.language_of(user_id)
+        message = runtime.renderer.render("not_authorized", lang=lang, **words)
+        if respond is not None and respond.response_url:
             await respond_message(runtime, respond, message, visible=False, replace_original=False)
+        else:  # a button on App Home has nowhere to reply: a DM
+            await send_dm(runtime.slack, user_id, message)
 
-        if runtime.work.submit("refusal", tell) is not Admission.ACCEPTED:
-            log.info("refusal not shown: the bot is busy")
+    if runtime.work.submit("refusal", tell) is not Admission.ACCEPTED:
+        log.info("refusal not shown: the bot is busy")
     return BoltResponse(status=200, body="")
+
+
+def _user_of(body: dict[str, Any]) -> str:
+    """Who sent a request: a command's ``user_id``, an interaction's ``user.id``."""
+    user = body.get("user")
+    found = user.get("id") if isinstance(user, dict) else body.get("user_id")
+    return str(found or "")
 
 
 def _json(body: dict[str, Any]) -> BoltResponse:

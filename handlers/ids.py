@@ -29,6 +29,8 @@ class ActionId(StrEnum):
     INCIDENT_LINK = "incident_link"  # a link button in a Level 2 DM: Slack reports the click
     HEALTH_OPEN_INCIDENT = "health_open_incident"  # on a degraded /health report
     INCIDENT_POSTMORTEM = "incident_postmortem"  # on a resolved incident: its postmortem draft
+    HOME_HEALTH_CHECK = "home_health_check"  # App Home: a health check, the report by DM
+    HOME_SYNC_DRY_RUN = "home_sync_dry_run"  # App Home: /sync all --dry-run, the diff by DM
 
 
 class ViewId(StrEnum):
@@ -84,6 +86,8 @@ ACTION_ROLES: dict[ActionId, Role] = {
     ActionId.INCIDENT_LINK: Role.ANYONE,  # opens a URL; nothing happens in the bot
     ActionId.HEALTH_OPEN_INCIDENT: Role.RESPONDER,
     ActionId.INCIDENT_POSTMORTEM: Role.RESPONDER,
+    ActionId.HOME_HEALTH_CHECK: COMMAND_ROLES[Command.HEALTH],
+    ActionId.HOME_SYNC_DRY_RUN: COMMAND_ROLES[Command.SYNC],  # the same people as /sync
 }
 VIEW_ROLES: dict[ViewId, Role] = {ViewId.RECOVER_CONFIRM: Role.OPERATOR}
 
@@ -96,6 +100,8 @@ ACTION_WORDS: dict[ActionId, str] = {
     ActionId.INCIDENT_LINK: "open an incident",
     ActionId.HEALTH_OPEN_INCIDENT: "open an incident from /health",
     ActionId.INCIDENT_POSTMORTEM: "draft an incident's postmortem",
+    ActionId.HOME_HEALTH_CHECK: "run a health check",
+    ActionId.HOME_SYNC_DRY_RUN: "run a sync dry run",
 }
 # Who a role is, in a refusal ("Only <these> may ...") and the config keys that list them.
 ROLE_PEOPLE: dict[Role, tuple[str, str]] = {

@@ -13,6 +13,7 @@ from typing import Protocol
 import psycopg
 from psycopg_pool import PoolTimeout
 
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.render import Message, Renderer
 from bot.reports import DailyReport, ReportBuilder, present
 from bot.scheduling import Firing, JobId, JobResult, JobStatus, Scheduler
@@ -37,9 +38,16 @@ class DailyReportServices(Protocol):
     @property
     def post(self) -> PostMessage: ...
 
+    @property
+    def language(self) -> str: ...
+
 
 async def daily_report_message(
-    reports: ReportBuilder, renderer: Renderer, *, schedule: list[JobStatus] | None
+    reports: ReportBuilder,
+    renderer: Renderer,
+    *,
+    schedule: list[JobStatus] | None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> tuple[DailyReport, Message]:
     """Snapshot today's counts (best effort), build the report and render it.
 
@@ -51,7 +59,7 @@ async def daily_report_message(
     except _DB_ERRORS as exc:
         log.warning("daily report: could not count today's models (%s)", type(exc).__name__)
     report = await reports.build(schedule=schedule)
-    return report, renderer.render(TEMPLATE, view=present(report))
+    return report, renderer.render(TEMPLATE, lang=lang, view=present(report))
 
 
 async def run_daily_report(
@@ -65,7 +73,7 @@ async def run_daily_report(
         except _DB_ERRORS as exc:
             log.warning("daily report: schedule unknown (%s)", type(exc).__name__)
     report, message = await daily_report_message(
-        services.reports, services.renderer, schedule=schedule
+        services.reports, services.renderer, schedule=schedule, lang=services.language
     )
     try:
         await services.post(message)

@@ -62,14 +62,19 @@ def slash_command_form(
     }
 
 
-def _find_action(message: dict[str, Any], action_id: str) -> tuple[str, dict[str, Any]]:
-    """The block_id and element of ``action_id`` inside the message's blocks, if present."""
+def _find_action(
+    message: dict[str, Any], action_id: str, value: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The block_id and element of ``action_id`` (with ``value``, when given) inside the
+    message's or view's blocks, if present."""
     for block in message.get("blocks") or []:
         elements = list(block.get("elements") or [])
         if isinstance(block.get("accessory"), dict):
             elements.append(block["accessory"])
         for element in elements:
-            if isinstance(element, dict) and element.get("action_id") == action_id:
+            if not isinstance(element, dict) or element.get("action_id") != action_id:
+                continue
+            if value is None or element.get("value") == value:
                 return str(block.get("block_id") or "local"), element
     return "local", {"type": "button", "text": {"type": "plain_text", "text": action_id}}
 
@@ -212,6 +217,60 @@ def submitted_view_payload(
     submitted["blocks"] = view.get("blocks") or []
     submitted["state"] = {"values": view_state(view, choices)}
     return {**payload, "view": submitted}
+
+
+def app_home_opened_body(user_id: str, *, team_id: str = TEAM_ID) -> dict[str, Any]:
+    """The Events API body Slack sends when ``user_id`` opens the app's Home tab."""
+    return {
+        "token": "unused",
+        "team_id": team_id,
+        "api_app_id": APP_ID,
+        "type": "event_callback",
+        "event_id": f"Ev{uuid.uuid4().hex[:12].upper()}",
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": team_id, "user_id": "U0LOCALBOT", "is_bot": True}],
+        "event": {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": "D0HOME",
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        },
+    }
+
+
+def home_actions_payload(
+    action_id: str,
+    value: str | None,
+    *,
+    view: dict[str, Any],
+    user_id: str,
+    team_id: str = TEAM_ID,
+) -> dict[str, Any]:
+    """The ``payload`` of a button click on a published Home view (no response_url: a Home
+    tab has no message to answer)."""
+    block_id, element = _find_action(view, action_id, value)
+    action: dict[str, Any] = {
+        "action_id": action_id,
+        "block_id": block_id,
+        "type": element.get("type", "button"),
+        "action_ts": f"{time.time():.6f}",
+        "text": element.get("text"),
+    }
+    if value is not None:
+        action["value"] = value
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": _username(user_id), "team_id": team_id},
+        "api_app_id": APP_ID,
+        "container": {"type": "view", "view_id": view.get("id", "")},
+        "trigger_id": new_trigger_id(),
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": view,
+        "actions": [action],
+    }
 
 
 def interactivity_body(payload: dict[str, Any]) -> str:

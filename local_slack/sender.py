@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,9 @@ from urllib.parse import urlencode
 import aiohttp
 
 from local_slack.payloads import (
+    app_home_opened_body,
     block_actions_payload,
+    home_actions_payload,
     interactivity_body,
     signed_headers,
     slash_command_form,
@@ -83,6 +86,20 @@ class SlackRequestSender:
             user_id=user_id,
             response_url=response_url,
         )
+        body = interactivity_body(payload)
+        return await self.post_raw(body, signed_headers(self._secret, body))
+
+    async def open_home(self, user_id: str) -> SentResponse:
+        """Send a signed ``app_home_opened`` event (the user opened the Home tab)."""
+        body = json.dumps(app_home_opened_body(user_id))
+        headers = signed_headers(self._secret, body, content_type="application/json")
+        return await self.post_raw(body, headers)
+
+    async def click_home(
+        self, action_id: str, *, view: dict[str, Any], user_id: str, value: str | None = None
+    ) -> SentResponse:
+        """Send a signed block_actions click on a button of a published Home ``view``."""
+        payload = home_actions_payload(action_id, value, view=view, user_id=user_id)
         body = interactivity_body(payload)
         return await self.post_raw(body, signed_headers(self._secret, body))
 

@@ -26,7 +26,7 @@ from bot.health_incidents import open_health_incidents, parse_degraded
 from bot.incidents import IncidentService, Level, TransitionResult
 from bot.runtime import Runtime
 from bot.work import Admission
-from handlers.common import respond_message
+from handlers.common import respond_message, send_dm
 from handlers.errors import report_failure
 from handlers.ids import ActionId
 
@@ -90,8 +90,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                 if not result.applied:
                     tz = ZoneInfo(runtime.settings.schedule.timezone)
                     view = incident_view.refusal(result, tz=tz, now=datetime.now(UTC))
-                    message = runtime.renderer.render("incident_refused", refusal=view)
-                    await _tell(runtime, respond, message)
+                    lang = await runtime.language_of(user)
+                    message = runtime.renderer.render("incident_refused", lang=lang, refusal=view)
+                    await _tell(runtime, respond, message, user)
 
             await queue(ack, respond, name, work)
 
@@ -114,16 +115,23 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         async def work() -> None:
             opened = await open_health_incidents(runtime.incidents, degraded, actor=user)
             message = runtime.renderer.render(
-                "health_incident", opened=opened, channel=runtime.settings.channel
+                "health_incident",
+                lang=await runtime.language_of(user),
+                opened=opened,
+                channel=runtime.settings.channel,
             )
-            await _tell(runtime, respond, message)
+            await _tell(runtime, respond, message, user)
 
         await queue(ack, respond, ActionId.HEALTH_OPEN_INCIDENT, work)
 
 
-async def _tell(runtime: Runtime, respond: AsyncRespond, message: Any) -> None:
-    """An ephemeral reply to the presser (the message itself stays as it is)."""
+async def _tell(runtime: Runtime, respond: AsyncRespond, message: Any, user: str = "") -> None:
+    """An ephemeral reply to the presser (the message itself stays as it is); a DM when the
+    button was on App Home (which has no message to reply to)."""
     try:
+        if respond.response_url is None and user:
+            await send_dm(runtime.slack, user, message)
+            return
         await respond_message(runtime, respond, message, visible=False, replace_original=False)
     except Exception as exc:  # the presser cannot be told; the transition stands either way
         log.warning("could not reply to a button press: %s", type(exc).__name__)

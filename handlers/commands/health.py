@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from slack_bolt.async_app import AsyncApp
 
 from bot.health.check import HealthReport, parse_health_args
@@ -13,20 +15,24 @@ from handlers.ids import Command
 
 
 class RenderedOnce:
-    """One rendered message per shared report: callers who shared a check share its message."""
+    """One rendered message per shared report and language: callers who shared a check share
+    its message (the check is counted once, whatever the languages it was shown in)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
-        self._last: dict[str | None, tuple[HealthReport, Message]] = {}
+        self._last: dict[str | None, tuple[HealthReport, dict[str, Message]]] = {}
 
-    def message(self, component: str | None, report: HealthReport) -> Message:
-        """The report's message, rendered (and counted) by its first caller only."""
+    def message(self, component: str | None, report: HealthReport, lang: str) -> Message:
+        """The report's message in ``lang``, rendered by its first caller in that language."""
         last = self._last.get(component)
-        if last is not None and last[0] is report:
-            return last[1]
-        self._runtime.metrics.health_checks.labels(report.state.value).inc()
-        message = self._runtime.renderer.render("health_report", report=report)
-        self._last[component] = (report, message)
+        if last is None or last[0] is not report:
+            self._runtime.metrics.health_checks.labels(report.state.value).inc()
+            last = (report, {})
+            self._last[component] = last
+        message = last[1].get(lang)
+        if message is None:
+            message = self._runtime.renderer.render("health_report", lang=lang, report=report)
+            last[1][lang] = message
         return message
 
 
@@ -40,10 +46,12 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
     @slash_command(app, runtime, Command.HEALTH, parse)
     async def health(call: Invocation[str | None]) -> None:
         async def work() -> None:
-            report = await runtime.health.run(call.args)
-            message = rendered.message(call.args, report)
+            report, lang = await asyncio.gather(
+                runtime.health.run(call.args), runtime.language_of(call.user_id)
+            )
+            message = rendered.message(call.args, report, lang)
             await respond_message(runtime, call.respond, message, visible=True)
 
-        await submit_and_ack(call.ack, runtime, call.respond, call.name, work)
+        await submit_and_ack(call.ack, runtime, call.respond, call.name, work, user_id=call.user_id)
 
     return {Command.HEALTH}

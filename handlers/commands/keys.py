@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from slack_bolt.async_app import AsyncApp
 
 from bot.health.check import parse_keys_args
@@ -17,10 +19,12 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
     @slash_command(app, runtime, Command.KEYS, parse_keys_args)
     async def keys(call: Invocation[None]) -> None:
         async def work() -> None:
-            report = await runtime.health.run("keys")
-            message = runtime.renderer.render("keys_report", report=report)
+            report, lang = await asyncio.gather(
+                runtime.health.run("keys"), runtime.language_of(call.user_id)
+            )
+            message = runtime.renderer.render("keys_report", lang=lang, report=report)
             await respond_message(runtime, call.respond, message, visible=False)
 
-        await submit_and_ack(call.ack, runtime, call.respond, call.name, work)
+        await submit_and_ack(call.ack, runtime, call.respond, call.name, work, user_id=call.user_id)
 
     return {Command.KEYS}

@@ -32,7 +32,13 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
             await run_sync(runtime, call)
 
         await submit_and_ack(
-            call.ack, runtime, call.respond, call.name, work, says_when_cut_off=True
+            call.ack,
+            runtime,
+            call.respond,
+            call.name,
+            work,
+            says_when_cut_off=True,
+            user_id=call.user_id,
         )
 
     return {Command.SYNC}

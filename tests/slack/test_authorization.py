@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from handlers.ids import ACTION_ROLES, ActionId, Role
+from handlers.ids import ACTION_ROLES, COMMAND_ROLES, ActionId, Command, Role
 from local_slack.server import LocalSlack
 from tests.harness import BotUnderTest, start_bot_in_process
 
@@ -65,10 +65,15 @@ GUARDED = [a for a in ActionId if ACTION_ROLES[a] is not Role.ANYONE]
 
 def test_every_button_has_a_role_and_needs_a_responder() -> None:
     """Each action id is in the role table; incident buttons are for operators and the Level 2
-    people; only the DM's link button (which does nothing in the bot) is for anyone."""
+    people; only the DM's link button (which does nothing in the bot) and App Home's health
+    check (what /health does) are for anyone; App Home's sync dry run is for whoever may /sync."""
     assert set(ACTION_ROLES) == set(ActionId)
-    assert {a for a in ActionId if ACTION_ROLES[a] is Role.ANYONE} == {ActionId.INCIDENT_LINK}
-    assert {ACTION_ROLES[a] for a in GUARDED} == {Role.RESPONDER}
+    assert {a for a in ActionId if ACTION_ROLES[a] is Role.ANYONE} == {
+        ActionId.INCIDENT_LINK,
+        ActionId.HOME_HEALTH_CHECK,
+    }
+    assert ACTION_ROLES[ActionId.HOME_SYNC_DRY_RUN] is COMMAND_ROLES[Command.SYNC]
+    assert {ACTION_ROLES[a] for a in GUARDED if not a.startswith("home_")} == {Role.RESPONDER}
 
 
 async def test_a_refused_command_is_worded_once_and_audited(
@@ -96,7 +101,9 @@ async def test_an_allowed_command_is_audited_too(
         "/sync", "help", response_url=local_slack.response_url_for("h"), user_id=OUTSIDER
     )
     await guarded_bot.sender.command(
-        "/sync", "defaults --dry-run", response_url=local_slack.response_url_for("s"),
+        "/sync",
+        "defaults --dry-run",
+        response_url=local_slack.response_url_for("s"),
         user_id=OPERATOR,
     )
     rows = await _audit(guarded_bot, database_url)

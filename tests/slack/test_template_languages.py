@@ -173,7 +173,6 @@ NOT_YET_TRANSLATED: frozenset[str] = frozenset(
         "error",
         "health_report",
         "help",
-        "home",
         "keys_report",
         "not_authorized",
         "stopped",

@@ -24,6 +24,8 @@ from bot.sync.validate import Violation
 from local_slack.validation import validate_blocks
 from tests.incidents.postmortem_samples import OVERFLOW as POSTMORTEM_OVERFLOW
 from tests.incidents.postmortem_samples import SAMPLES as POSTMORTEM_SAMPLES
+from tests.home.samples import SAMPLES as HOME_SAMPLES
+from tests.home.samples import overflowing as home_overflowing
 from tests.incidents.template_samples import OVERFLOW as INCIDENT_OVERFLOW
 from tests.incidents.template_samples import SAMPLES as INCIDENT_SAMPLES
 from tests.recovery.report_samples import overflowing as recovery_overflowing
@@ -184,7 +186,7 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
             )
         },
     ],
-    "home": [lambda: {"channel": "#ai-monitoring"}, lambda: {"channel": LONG}],
+    **HOME_SAMPLES,
     "daily_report": template_samples(),
     "not_authorized": [
         lambda: {"what": "run /sync", "who_may": "configured operators"},
@@ -248,7 +250,7 @@ OVERFLOW: dict[str, tuple[Callable[[], dict[str, Any]], tuple[str, ...]]] = {
                                      examples=(HUGE,) * 50, available=False)},
         ("more arguments",),
     ),
-    "home": (lambda: {"channel": HUGE}, ("…",)),
+    **home_overflowing(HUGE),
     "usage": (lambda: {"problem": HUGE, "usage": HUGE}, ("…",)),
     "error": (lambda: {"message": HUGE, "error_id": "ab12cd34"}, ("…",)),
     "busy": (lambda: {"command": HUGE, "stopping": False}, ("…",)),
