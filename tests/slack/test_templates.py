@@ -22,10 +22,10 @@ from bot.sync.plan import SyncPlan
 from bot.sync.service import SyncReport, SyncRequest
 from bot.sync.validate import Violation
 from local_slack.validation import validate_blocks
-from tests.incidents.postmortem_samples import OVERFLOW as POSTMORTEM_OVERFLOW
-from tests.incidents.postmortem_samples import SAMPLES as POSTMORTEM_SAMPLES
 from tests.home.samples import SAMPLES as HOME_SAMPLES
 from tests.home.samples import overflowing as home_overflowing
+from tests.incidents.postmortem_samples import OVERFLOW as POSTMORTEM_OVERFLOW
+from tests.incidents.postmortem_samples import SAMPLES as POSTMORTEM_SAMPLES
 from tests.incidents.template_samples import OVERFLOW as INCIDENT_OVERFLOW
 from tests.incidents.template_samples import SAMPLES as INCIDENT_SAMPLES
 from tests.recovery.report_samples import overflowing as recovery_overflowing
