@@ -55,11 +55,7 @@ BOT_SECTIONS = frozenset({"postmortem", "app-home", "slack-down"})
 
 # Buttons being added in parallel (their template or action id arrives at merge): the
 # coordinator empties this once they are in.
-ARRIVING: dict[str, str] = {
-    "incident_postmortem": "Postmortem draft",
-    "home_health_check": "Run health check",
-    "home_sync_dry_run": "Sync dry run",
-}
+ARRIVING: dict[str, str] = {}
 # Values the upper-case words of a documented call stand for.
 PLACEHOLDERS = {"KEY": "db_down", "ID": "42", "TITLE": "Backup stale"}
 # HTTP paths of the bot, written in code spans like slash commands but not commands.

@@ -28,12 +28,6 @@ from handlers.ids import ActionId
 log = logging.getLogger("aisi.handlers")
 
 
-def language_of(runtime: Runtime, user_id: str) -> str:
-    """The language a reply to ``user_id`` is written in (for now the configured one)."""
-    del user_id
-    return runtime.settings.language
-
-
 def register(app: AsyncApp, runtime: Runtime) -> None:
     """Register the "Postmortem draft" button."""
 
@@ -46,9 +40,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await ack()
             log.warning("%s pressed with a value that is no incident id", action.get("action_id"))
             return
-        lang = language_of(runtime, context.user_id or "")
 
         async def work() -> None:
+            lang = await runtime.language_of(context.user_id)  # the presser's (after the ack)
             try:
                 text = await draft_postmortem(
                     runtime.incidents, incident_id, runtime.renderer.translator(lang)

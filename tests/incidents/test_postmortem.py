@@ -88,9 +88,9 @@ async def test_the_korean_draft_has_the_same_timeline_and_durations(
     service = make_service(what_changed=_changes)
     incident_id = await _scripted(service, clock)
     text = await draft_postmortem(service, incident_id, seoul["ko"])
-    assert text.startswith(f"# 포스트모템 초안: 인시던트 #{incident_id}, Database unreachable\n")
+    assert text.startswith(f"# 포스트모템 초안: 장애 #{incident_id}, Database unreachable\n")
     assert _section(text, "## 타임라인 (Asia/Seoul)") == [
-        "- 2026년 11월 26일 오전 9:00:00 (+00:00:00) 인시던트 열림 · alert:ci",
+        "- 2026년 11월 26일 오전 9:00:00 (+00:00:00) 장애 열림 · alert:ci",
         "- 2026년 11월 26일 오전 9:03:12 (+00:03:12) 확인함 · U0ALICE",
         "- 2026년 11월 26일 오전 9:08:12 (+00:08:12) Level 2로 에스컬레이션: Primary 담당자 호출"
         " (UPRIMARY) · U0ALICE",

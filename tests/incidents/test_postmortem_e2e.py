@@ -70,23 +70,33 @@ def _with_language(env: dict[str, str], lang: str) -> dict[str, str]:
     return env
 
 
+# A word of each thread line (acknowledged, escalated, resolved) in the channel's language.
+THREAD_WORDS = {
+    "en": ("Acknowledged by", "Escalated to Level 2", "Resolved by"),
+    "ko": ("확인했습니다", "Level 2 — Primary 담당자(으)로 에스컬레이션", "해결"),
+}
+
+
 @pytest.fixture(params=["en"])
 async def scripted(
     request: pytest.FixtureRequest, bot_env: dict[str, str], local_slack: LocalSlack
 ) -> AsyncIterator[Incident]:
     """Raise (POST /alerts), acknowledge, escalate to Level 2, resolve: each press waited for."""
     env = _with_language(configure(bot_env), request.param)
+    if request.param == "ko":  # the channel's language and the operator's Slack locale
+        local_slack.workspace.add_user(OPERATOR, locale="ko-KR")
     async with start_bot_in_process(env) as running:
         status, answer, _ = await post_alert(running.session, running.url, alert("db_down"))
         assert status == 202
         message = await wait_for_text(local_slack, "chat.postMessage", "db_down is failing")
         incident = Incident(running, local_slack, env, int(answer["incident_id"]), message)
+        acknowledged, escalated, resolved = THREAD_WORDS[request.param]
         await incident.press("incident_ack", OPERATOR, "ack")
-        await wait_for_text(local_slack, "chat.postMessage", "Acknowledged by")
+        await wait_for_text(local_slack, "chat.postMessage", acknowledged)
         await incident.press("incident_escalate_l2", PRIMARY, "l2")
-        await wait_for_text(local_slack, "chat.postMessage", "Escalated to Level 2")
+        await wait_for_text(local_slack, "chat.postMessage", escalated)
         await incident.press("incident_resolve", OPERATOR, "resolve")
-        await wait_for_text(local_slack, "chat.postMessage", "Resolved by")
+        await wait_for_text(local_slack, "chat.postMessage", resolved)
         yield incident
 
 
@@ -178,11 +188,12 @@ async def test_the_scripted_incident_drafts_its_timeline_in_order_with_its_durat
 async def test_the_draft_follows_the_configured_language(
     scripted: Incident, database_url: str
 ) -> None:
-    """slack.language = "ko": the button's reply and the CLI under LANG=ko_KR are Korean."""
+    """slack.language = "ko" and a Korean-speaking presser: the button's reply is Korean; the
+    CLI follows LANG (ko_KR: Korean)."""
     await scripted.press("incident_postmortem", OPERATOR, "ko")
     reply = await scripted.reply("ko")
-    assert reply.body["text"] == f"인시던트 #{scripted.incident_id} 포스트모템 초안"
-    assert f"# 포스트모템 초안: 인시던트 #{scripted.incident_id}" in str(reply.body["blocks"])
+    assert reply.body["text"] == f"장애 #{scripted.incident_id} 포스트모템 초안"
+    assert f"# 포스트모템 초안: 장애 #{scripted.incident_id}" in str(reply.body["blocks"])
     env = {**scripted.env, "LANG": "en_US.UTF-8"}
     code, out, _ = await run_cli(env, "incidents", "postmortem", str(scripted.incident_id))
     assert code == 0 and out.startswith("# Postmortem draft")  # LANG names English
