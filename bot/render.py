@@ -180,7 +180,7 @@ class Renderer:
         env.filters["duration"] = t.duration
         env.filters["relative"] = relative
         env.globals["mention"] = self._mention
-        env.globals["quota_line"] = quota_line
+        env.globals["quota_line"] = functools.partial(quota_line, translator=t)
         env.globals["fit_list"] = functools.partial(fit_list, translator=t)
         env.globals["fit_lines"] = functools.partial(fit_lines, self._texts, translator=t)
         env.globals["utc_time"] = utc_time

@@ -71,7 +71,9 @@ async def ack_help(ack: AsyncAck, renderer: Renderer, command: str) -> None:
 
 async def ack_usage(ack: AsyncAck, renderer: Renderer, error: UsageError) -> None:
     """Acknowledge with the usage text, visible only to the caller."""
-    message = renderer.render("usage", problem=str(error), usage=error.usage)
+    message = renderer.render(
+        "usage", problem=error.message_id, values=error.values, usage=error.usage
+    )
     await ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
 

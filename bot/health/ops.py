@@ -10,6 +10,7 @@ from psycopg_pool import PoolTimeout
 
 from bot.db import Database
 from bot.health.probes.base import ProbeResult, ProbeState
+from bot.i18n import N_
 
 GROUP = "ops"
 
@@ -20,7 +21,7 @@ def _ms(started: float) -> float:
 
 async def probe_recent_errors(db: Database, *, timeout_s: float) -> ProbeResult:
     """The failures the bot recorded in the last 24 h (none is OK; any is degraded)."""
-    name = "Recent errors"
+    name = N_("Recent errors")
     started = time.perf_counter()
     try:
         async with db.connection(min(1.0, timeout_s / 4)) as conn:
@@ -55,7 +56,7 @@ ORDER BY src->>'name', r.finished_at DESC
 
 async def probe_last_sync(db: Database, *, timeout_s: float) -> ProbeResult:
     """When each source last delivered data in a real sync; 'never' until one has."""
-    name = "Last sync"
+    name = N_("Last sync")
     started = time.perf_counter()
     try:
         async with db.connection(min(1.0, timeout_s / 4)) as conn:

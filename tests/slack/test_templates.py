@@ -12,6 +12,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.blockkit import FALLBACK_TEXT, MAX_BLOCKS, VIEW_TITLE, Surface
+from bot.errors import NO_ARGUMENTS, SOMETHING_WENT_WRONG, UNKNOWN_ARGUMENT
 from bot.health.check import HealthGroup, HealthReport
 from bot.health.probes.base import ProbeResult, ProbeState
 from bot.help import COMMAND_HELP, CommandHelp
@@ -110,12 +111,33 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
         lambda: {"report": _report(ProbeState.UNKNOWN, LONG, groups=1, per_group=40)},
     ],
     "usage": [
-        lambda: {"problem": "", "usage": "Usage: `/health`"},
+        lambda: {"problem": "", "usage": "/health [keys|db]"},
+        lambda: {
+            "problem": UNKNOWN_ARGUMENT,
+            "values": {"word": "<!channel> nonsense"},
+            "usage": COMMAND_HELP["/sync"].usage,
+        },
+        lambda: {
+            "problem": NO_ARGUMENTS,
+            "values": {"command": "/keys", "words": LONG},
+            "usage": COMMAND_HELP["/keys"].usage,
+        },
         lambda: {"problem": LONG, "usage": LONG},
     ],
     "error": [
         lambda: {"message": "Something went wrong.", "error_id": "ab12cd34"},
         lambda: {"message": LONG, "error_id": None},
+        lambda: {
+            "message": "Something went wrong on our side.",
+            "message_id": SOMETHING_WENT_WRONG,
+            "error_id": "ab12cd34",
+        },
+        lambda: {
+            "message": "",
+            "message_id": "%(dependency)s is unavailable: %(reason)s",
+            "values": {"dependency": "Vercel", "reason": LONG},
+            "error_id": None,
+        },
     ],
     "keys_report": [
         lambda: {"report": _keys_report("valid", "…abcd", 120.0, "key accepted")},
@@ -185,7 +207,7 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
     "home": [lambda: {"channel": "#ai-monitoring"}, lambda: {"channel": LONG}],
     "daily_report": template_samples(),
     "not_authorized": [
-        lambda: {"what": "run /sync", "who_may": "configured operators"},
+        lambda: {"what": "run /sync", "who_may": "configured operators", "keys": "auth.operators"},
         lambda: {"what": LONG, "who_may": "<!channel>", "keys": LONG},
     ],
     **INCIDENT_SAMPLES,
