@@ -25,7 +25,9 @@ the raw values and the filter escapes the whole result once, so a value is escap
 like any other. ``{% trans %}`` blocks print without a filter and are therefore refused
 (``UnfilteredValueError``): use ``_()``. The filters ``datetime``, ``date``, ``time``,
 ``duration`` and ``relative`` write values in the render's language and the configured
-time zone; ``lang`` and ``timezone`` are in every template's context.
+time zone; ``lang`` and ``timezone`` are in every template's context, and ``translator``
+(the render's ``Translator``) for objects that lay their text out themselves
+(``report.laid_out(translator)``).
 """
 
 from __future__ import annotations
@@ -184,6 +186,7 @@ class Renderer:
         env.globals["fit_list"] = functools.partial(fit_list, translator=t)
         env.globals["fit_lines"] = functools.partial(fit_lines, self._texts, translator=t)
         env.globals["utc_time"] = utc_time
+        env.globals["translator"] = t  # for objects in the context that lay out text
         env.globals["lang"] = t.lang
         env.globals["timezone"] = t.timezone
         return env

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.checks import CheckRunner, NamedCheck
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.incidents import IncidentService
 from bot.render import Renderer
 from bot.reports import ReportBuilder
@@ -27,6 +28,7 @@ class JobServices:
     key_checks: Sequence[NamedCheck]
     sync: SyncService
     incidents: IncidentService
+    language: str = DEFAULT_LANGUAGE  # slack.language: the channel's, for what jobs post
 
 
 def register_all(scheduler: Scheduler, services: JobServices) -> list[str]:

@@ -13,8 +13,9 @@ from typing import Protocol
 import psycopg
 from psycopg_pool import PoolTimeout
 
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.render import Message, Renderer
-from bot.reports import DailyReport, ReportBuilder, present
+from bot.reports import DailyReport, ReportBuilder
 from bot.scheduling import Firing, JobId, JobResult, JobStatus, Scheduler
 from jobs.services import PostError, PostMessage
 
@@ -37,21 +38,28 @@ class DailyReportServices(Protocol):
     @property
     def post(self) -> PostMessage: ...
 
+    @property
+    def language(self) -> str: ...
+
 
 async def daily_report_message(
-    reports: ReportBuilder, renderer: Renderer, *, schedule: list[JobStatus] | None
+    reports: ReportBuilder,
+    renderer: Renderer,
+    *,
+    schedule: list[JobStatus] | None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> tuple[DailyReport, Message]:
     """Snapshot today's counts (best effort), build the report and render it.
 
     Shared by the job and ``aisi-bot report``; a snapshot that fails leaves the report to
-    say the counts are unknown.
+    say the counts are unknown. ``lang``: the language it is written in.
     """
     try:
         await reports.snapshot_counts()
     except _DB_ERRORS as exc:
         log.warning("daily report: could not count today's models (%s)", type(exc).__name__)
     report = await reports.build(schedule=schedule)
-    return report, renderer.render(TEMPLATE, view=present(report))
+    return report, renderer.render(TEMPLATE, lang=lang, report=report)
 
 
 async def run_daily_report(
@@ -65,7 +73,7 @@ async def run_daily_report(
         except _DB_ERRORS as exc:
             log.warning("daily report: schedule unknown (%s)", type(exc).__name__)
     report, message = await daily_report_message(
-        services.reports, services.renderer, schedule=schedule
+        services.reports, services.renderer, schedule=schedule, lang=services.language
     )
     try:
         await services.post(message)

@@ -7,10 +7,56 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bot.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from bot.incidents.model import IncidentStats
 from bot.reports.sparkline import sparkline
+
+if TYPE_CHECKING:
+    from bot.reports.view import ReportView
+
+
+class Said(str):
+    """Words the report decides now and shows later in the reader's language: a catalog
+    message id (``N_``) and its values (data). The string itself is the English text, so a
+    ``Said`` is compared, stored and printed (``--json``) like any string; ``text(t)`` is
+    the same words in ``t``'s language. Counted words come from ``ngettext`` below."""
+
+    message: str
+    plural: str
+    num: int
+    values: dict[str, Any]
+
+    def __new__(cls, message: str, **values: Any) -> Said:
+        said = super().__new__(cls, translator(DEFAULT_LANGUAGE)._(message, **values))
+        said.message, said.plural, said.num, said.values = message, "", 0, dict(values)
+        return said
+
+    @classmethod
+    def counted(cls, singular: str, plural: str, num: int, **values: Any) -> Said:
+        """The form for ``num`` (``%(num)s``) of an ngettext pair."""
+        english = translator(DEFAULT_LANGUAGE).ngettext(singular, plural, num, **values)
+        said = super().__new__(cls, english)
+        said.message, said.plural, said.num, said.values = singular, plural, num, dict(values)
+        return said
+
+    def text(self, t: Translator) -> str:
+        """The words in ``t``'s language."""
+        if self.plural:
+            return t.ngettext(self.message, self.plural, self.num, **self.values)
+        return t._(self.message, **self.values)
+
+
+def ngettext(singular: str, plural: str, num: int, **values: Any) -> Said:
+    """Counted words for the catalog (extracted like gettext's ``ngettext``; ``%(num)s`` is
+    ``num``), translated where shown."""
+    return Said.counted(singular, plural, num, **values)
+
+
+def shown(value: str, t: Translator) -> str:
+    """A ``Said`` in ``t``'s language; any other string (data) as it is."""
+    return value.text(t) if isinstance(value, Said) else value
 
 
 @dataclass(frozen=True)
@@ -188,18 +234,30 @@ class DailyReport:
     schedule: tuple[NextRun, ...] = ()
     schedule_unknown: str = ""
 
-    def unknowns(self) -> list[str]:
-        """'section: why' for every section the report could not learn."""
+    def laid_out(self, translator: Translator | None = None) -> ReportView:
+        """The report laid out for one Slack message in ``translator``'s language
+        (``bot.reports.view.present``; the template calls it with the render's own)."""
+        from bot.reports.view import present  # the view builds on this model
+
+        return present(self, translator)
+
+    def unknown_sections(self) -> list[tuple[str, str]]:
+        """(section, why) for every section the report could not learn; the section's name
+        is a catalog message id, ``why`` a ``Said`` or data."""
         named = (
-            ("active models", self.models.unknown),
-            ("syncs", self.syncs.unknown),
-            ("keys", self.keys.unknown),
-            ("incidents", self.incidents.unknown),
-            ("data quality", self.quality.unknown),
-            ("checks", self.checks_unknown),
-            ("schedule", self.schedule_unknown),
+            (N_("active models"), self.models.unknown),
+            (N_("syncs"), self.syncs.unknown),
+            (N_("keys"), self.keys.unknown),
+            (N_("incidents"), self.incidents.unknown),
+            (N_("data quality"), self.quality.unknown),
+            (N_("checks"), self.checks_unknown),
+            (N_("schedule"), self.schedule_unknown),
         )
-        return [f"{name}: {why}" for name, why in named if why]
+        return [(name, why) for name, why in named if why]
+
+    def unknowns(self) -> list[str]:
+        """'section: why' for every section the report could not learn (English)."""
+        return [f"{name}: {why}" for name, why in self.unknown_sections()]
 
     def as_json(self) -> dict[str, Any]:
         """JSON-able view (``aisi-bot report --json``): dates as ISO text, enums as values."""

@@ -89,6 +89,7 @@ def build_job_services(
         key_checks=keys,
         sync=runtime.sync,
         incidents=runtime.incidents,
+        language=settings.language,
     )
 
 

@@ -28,7 +28,7 @@ REPORTS: dict[str, Callable[[], DailyReport]] = {
 
 def render(report: DailyReport) -> Message:
     """The report as the job posts it."""
-    return Renderer().render("daily_report", view=present(report))
+    return Renderer().render("daily_report", report=report)
 
 
 def section_texts(message: Message) -> list[str]:

@@ -17,7 +17,6 @@ from bot.health.check import HealthGroup, HealthReport
 from bot.health.probes.base import ProbeResult, ProbeState
 from bot.help import COMMAND_HELP, CommandHelp
 from bot.render import Message, Renderer, UnfilteredValueError
-from bot.reports import present
 from bot.sources.records import SourceResult
 from bot.sync.plan import SyncPlan
 from bot.sync.service import SyncReport, SyncRequest
@@ -273,7 +272,7 @@ OVERFLOW: dict[str, tuple[Callable[[], dict[str, Any]], tuple[str, ...]]] = {
     "busy": (lambda: {"command": HUGE, "stopping": False}, ("…",)),
     "stopped": (lambda: {"command": HUGE, "started": True}, ("…",)),
     "not_authorized": (lambda: {"what": HUGE, "who_may": HUGE}, ("…",)),
-    "daily_report": (lambda: {"view": present(huge_report())}, ("more providers",)),
+    "daily_report": (lambda: {"report": huge_report()}, ("more providers",)),
     **INCIDENT_OVERFLOW,
     **recovery_overflowing(HUGE),
 }
