@@ -126,7 +126,8 @@ def _duration(seconds: float | None, t: Translator) -> str:
     minutes, _ = divmod(whole, 60)
     hours, minutes = divmod(minutes, 60)
     if hours:
-        return t._("%(hours)s h %(minutes)s min", hours=hours, minutes=f"{minutes:02d}")
+        padded = str(minutes).zfill(2)
+        return t._("%(hours)s h %(minutes)s min", hours=hours, minutes=padded)
     return t._("%(n)s min", n=minutes)
 
 
@@ -219,7 +220,7 @@ class _View:
             return self.fit(title, self.unknown(syncs.unknown), N_("lines"))
         if not syncs.runs:
             return self.fit(title, [t._("No sync ran in the last 24 h.")], N_("lines"))
-        outcomes = ", ".join(f"{n} {self.outcome(o)}" for o, n in syncs.outcomes)
+        outcomes = ", ".join(self.count(n, self.outcome(o)) for o, n in syncs.outcomes)
         values = {
             "runs": syncs.runs,
             "outcomes": outcomes,
@@ -241,6 +242,10 @@ class _View:
             )
         lines = [self.source_line(s) for s in syncs.by_source]
         return self.fit(title, lines, N_("sources"), head=[line])
+
+    def count(self, num: int, what: str) -> str:
+        """ "3 applied", "1 critical": a number of things of a kind."""
+        return self.t._("%(num)s %(what)s", num=num, what=what)
 
     def outcome(self, word: str) -> str:
         """A sync outcome ("applied", "refused") in the language; an unknown one as it is."""
@@ -285,7 +290,9 @@ class _View:
             return self.fit(title, self.unknown(incidents.unknown), N_("lines"))
         stats = incidents.stats
         severities = ", ".join(
-            f"{n} {t.pgettext('severity', str(s))}" for s, n in stats.open_by_severity.items() if n
+            self.count(n, t.pgettext("severity", str(s)))
+            for s, n in stats.open_by_severity.items()
+            if n
         )
         head = [
             t._(
