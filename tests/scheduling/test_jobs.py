@@ -50,6 +50,7 @@ class ReportServices:
     reports: ReportBuilder
     renderer: Renderer
     post: PostMessage
+    language: str = "en"
 
 
 @dataclass(frozen=True)
