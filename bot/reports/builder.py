@@ -26,7 +26,6 @@ from bot.reports.model import (
     IncidentSummary,
     KeyStates,
     ModelCounts,
-    Said,
     SyncSummary,
 )
 from bot.reports.overall import overall_state
@@ -38,6 +37,7 @@ from bot.reports.sections import (
     schedule_rows,
     split_checks,
 )
+from bot.said import Said
 from bot.scheduling.model import JobStatus
 
 T = TypeVar("T")

@@ -9,54 +9,12 @@ from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from bot.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
+from bot.i18n import N_, Translator
 from bot.incidents.model import IncidentStats
 from bot.reports.sparkline import sparkline
 
 if TYPE_CHECKING:
     from bot.reports.view import ReportView
-
-
-class Said(str):
-    """Words the report decides now and shows later in the reader's language: a catalog
-    message id (``N_``) and its values (data). The string itself is the English text, so a
-    ``Said`` is compared, stored and printed (``--json``) like any string; ``text(t)`` is
-    the same words in ``t``'s language. Counted words come from ``ngettext`` below."""
-
-    message: str
-    plural: str
-    num: int
-    values: dict[str, Any]
-
-    def __new__(cls, message: str, **values: Any) -> Said:
-        said = super().__new__(cls, translator(DEFAULT_LANGUAGE)._(message, **values))
-        said.message, said.plural, said.num, said.values = message, "", 0, dict(values)
-        return said
-
-    @classmethod
-    def counted(cls, singular: str, plural: str, num: int, **values: Any) -> Said:
-        """The form for ``num`` (``%(num)s``) of an ngettext pair."""
-        english = translator(DEFAULT_LANGUAGE).ngettext(singular, plural, num, **values)
-        said = super().__new__(cls, english)
-        said.message, said.plural, said.num, said.values = singular, plural, num, dict(values)
-        return said
-
-    def text(self, t: Translator) -> str:
-        """The words in ``t``'s language."""
-        if self.plural:
-            return t.ngettext(self.message, self.plural, self.num, **self.values)
-        return t._(self.message, **self.values)
-
-
-def ngettext(singular: str, plural: str, num: int, **values: Any) -> Said:
-    """Counted words for the catalog (extracted like gettext's ``ngettext``; ``%(num)s`` is
-    ``num``), translated where shown."""
-    return Said.counted(singular, plural, num, **values)
-
-
-def shown(value: str, t: Translator) -> str:
-    """A ``Said`` in ``t``'s language; any other string (data) as it is."""
-    return value.text(t) if isinstance(value, Said) else value
 
 
 @dataclass(frozen=True)

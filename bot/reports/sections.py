@@ -21,12 +21,11 @@ from bot.reports.model import (
     ModelCounts,
     NextRun,
     OpenIncident,
-    Said,
     SourceSyncs,
     SyncSummary,
     Trend,
-    ngettext,
 )
+from bot.said import Said, ngettext
 from bot.scheduling.model import JobStatus
 
 TREND_DAYS = 14

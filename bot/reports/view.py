@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from bot.render_fit import more_line
-from bot.reports.model import DailyReport, OpenIncident, SourceSyncs, Trend, shown
+from bot.reports.model import DailyReport, OpenIncident, SourceSyncs, Trend
+from bot.said import shown
 
 SECTION_BUDGET = 2800
 NAME_LIMIT = 40

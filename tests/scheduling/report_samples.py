@@ -23,7 +23,7 @@ from bot.reports import (
     Trend,
 )
 from bot.reports.builder import NO_SCHEDULE
-from bot.reports.model import Said, ngettext
+from bot.said import Said, ngettext
 
 NOW = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)  # 09:00 in Seoul
 DAY = date(2026, 11, 26)

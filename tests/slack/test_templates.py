@@ -18,7 +18,7 @@ from bot.health.probes.base import ProbeResult, ProbeState
 from bot.help import COMMAND_HELP, CommandHelp
 from bot.render import Message, Renderer, UnfilteredValueError
 from bot.sources.records import SourceResult
-from bot.sync.plan import SyncPlan
+from bot.sync.plan import ExistingModel, SyncPlan, check_guard
 from bot.sync.service import SyncReport, SyncRequest
 from bot.sync.validate import Violation
 from local_slack.validation import validate_blocks
@@ -90,6 +90,15 @@ def _sync_report(outcome: str, *, reason: str = "", plan: bool = True) -> SyncRe
         for i in range(40)
     ]
     report.run_id, report.cache_keys_cleared = 7, 12
+    return report
+
+
+def _refused_by_the_guard() -> SyncReport:
+    """The drop guard's own reason (words the catalog translates, numbers as data)."""
+    gone = [ExistingModel(f"id{i}", f"model-{i}", "openai", True, {}) for i in range(200)]
+    plan = SyncPlan(deactivate=gone, active_before=275)
+    report = _sync_report("refused")
+    report.reason = check_guard(plan, max_share=0.2, min_active=100, force=False).reason
     return report
 
 
@@ -180,6 +189,7 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
             "user_id": LONG,
         },
         lambda: {"report": _interrupted_report(), "user_id": "U0ALICE"},
+        lambda: {"report": _refused_by_the_guard(), "user_id": "U0ALICE"},
     ],
     "stopped": [
         lambda: {"command": "/keys", "started": True},
