@@ -12,6 +12,7 @@ from bot.errors import NO_ARGUMENTS, UNKNOWN_ARGUMENT, HelpRequested, UsageError
 from bot.health.probes.base import ProbeFn, ProbeResult, ProbeState, run_with_deadline, worst
 from bot.help import COMMAND_HELP, wants_help
 from bot.i18n import N_
+from bot.said import Said
 
 # component word → title shown in reports (a catalog message id), in report order
 GROUP_TITLES: dict[str, str] = {
@@ -159,7 +160,7 @@ class HealthCheck:
                 probe.group,
                 ProbeState.UNKNOWN,
                 self._deadline_s * 1000,
-                f"no answer within the {self._deadline_s:g} s deadline",
+                Said(N_("no answer within the %(n)s s deadline"), n=f"{self._deadline_s:g}"),
                 "timeout",
             )
         for task in done:
@@ -181,7 +182,7 @@ def _result_of(task: asyncio.Task[ProbeResult], probe: NamedProbe) -> ProbeResul
         probe.group,
         ProbeState.UNKNOWN,
         None,
-        f"probe failed: {type(exc).__name__}",
+        Said(N_("probe failed: %(error)s"), error=type(exc).__name__),
         "probe_error",
     )
 

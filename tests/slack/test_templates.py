@@ -15,8 +15,11 @@ from bot.blockkit import FALLBACK_TEXT, MAX_BLOCKS, VIEW_TITLE, Surface
 from bot.errors import NO_ARGUMENTS, SOMETHING_WENT_WRONG, UNKNOWN_ARGUMENT
 from bot.health.check import HealthGroup, HealthReport
 from bot.health.probes.base import ProbeResult, ProbeState
+from bot.health.probes.stores import NOT_CONFIGURED
 from bot.help import COMMAND_HELP, CommandHelp
+from bot.i18n import N_
 from bot.render import Message, Renderer, UnfilteredValueError
+from bot.said import Said
 from bot.sources.records import SourceResult
 from bot.sync.plan import ExistingModel, SyncPlan, check_guard
 from bot.sync.service import SyncReport, SyncRequest
@@ -117,6 +120,8 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
         lambda: {"report": _report(ProbeState.DEGRADED, LONG)},
         lambda: {"report": _report(ProbeState.DOWN, "connection refused <@U123>")},
         lambda: {"report": _report(ProbeState.UNKNOWN, LONG, groups=1, per_group=40)},
+        lambda: {"report": _report(ProbeState.UNKNOWN, NOT_CONFIGURED)},
+        lambda: {"report": _report(ProbeState.OK, Said(N_("%(num)s active models"), num=270))},
     ],
     "usage": [
         lambda: {"problem": "", "usage": "/health [keys|db]"},
