@@ -46,7 +46,9 @@ def decode_cached(raw: str, now: float) -> ProbeResult | None:
             group=str(data["group"]),
             state=ProbeState(data["state"]),
             latency_ms=float(latency) if latency is not None else None,
-            detail=Said(N_("%(detail)s (cached, %(age)s s old)"), detail=str(data["detail"]), age=age),
+            detail=Said(
+                N_("%(detail)s (cached, %(age)s s old)"), detail=str(data["detail"]), age=age
+            ),
             status=str(data["status"]),
             facts=facts,
         )
