@@ -29,7 +29,7 @@ time zone; ``said`` writes a ``bot.said.Said`` (words the domain decided, a stri
 English) in the render's language and leaves any other value as it is; ``lang`` and
 ``timezone`` are in every template's context, and ``translator``
 (the render's ``Translator``) for objects that lay their text out themselves
-(``report.laid_out(translator)``).
+(``layout.view(translator)``).
 """
 
 from __future__ import annotations

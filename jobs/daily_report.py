@@ -15,7 +15,7 @@ from psycopg_pool import PoolTimeout
 
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.render import Message, Renderer
-from bot.reports import DailyReport, ReportBuilder
+from bot.reports import DailyReport, ReportBuilder, ReportLayout
 from bot.scheduling import Firing, JobId, JobResult, JobStatus, Scheduler
 from jobs.services import PostError, PostMessage
 
@@ -59,7 +59,7 @@ async def daily_report_message(
     except _DB_ERRORS as exc:
         log.warning("daily report: could not count today's models (%s)", type(exc).__name__)
     report = await reports.build(schedule=schedule)
-    return report, renderer.render(TEMPLATE, lang=lang, report=report)
+    return report, renderer.render(TEMPLATE, lang=lang, layout=ReportLayout(report))
 
 
 async def run_daily_report(

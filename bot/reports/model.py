@@ -7,14 +7,11 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.incidents.model import IncidentStats
 from bot.reports.sparkline import sparkline
-
-if TYPE_CHECKING:
-    from bot.reports.view import ReportView
 
 
 @dataclass(frozen=True)
@@ -191,13 +188,6 @@ class DailyReport:
     checks_unknown: str = ""
     schedule: tuple[NextRun, ...] = ()
     schedule_unknown: str = ""
-
-    def laid_out(self, translator: Translator | None = None) -> ReportView:
-        """The report laid out for one Slack message in ``translator``'s language
-        (``bot.reports.view.present``; the template calls it with the render's own)."""
-        from bot.reports.view import present  # the view builds on this model
-
-        return present(self, translator)
 
     def unknown_sections(self) -> list[tuple[str, str]]:
         """(section, why) for every section the report could not learn; the section's name

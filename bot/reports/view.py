@@ -4,9 +4,9 @@ Each section's text stays under ``SECTION_BUDGET`` characters *after* mrkdwn esc
 allows 3,000). Lines are never cut: what does not fit is summarised ("…and 37 more
 providers"). Names and details are clipped to a bounded length so one line always fits.
 
-The words are the render's language: ``present`` takes a ``Translator`` (the template passes
-its own, ``report.laid_out(translator)``); names, reasons and details from the stores are
-data and stay as they are.
+The words are the render's language: ``present`` takes a ``Translator``; the template gets a
+``ReportLayout`` and lays it out with the render's own (``layout.view(translator)``). Names
+and details from the stores are data and stay as they are.
 """
 
 from __future__ import annotations
@@ -53,6 +53,18 @@ class ReportView:
     fallback: str
     sections: tuple[ViewSection, ...]
     footer: str
+
+
+@dataclass(frozen=True)
+class ReportLayout:
+    """A report for ``templates/daily_report.json.j2``, laid out there in the render's
+    language."""
+
+    report: DailyReport
+
+    def view(self, translator: Translator) -> ReportView:
+        """The report laid out in ``translator``'s language."""
+        return present(self.report, translator)
 
 
 def escaped_length(text: str) -> int:

@@ -18,6 +18,7 @@ from bot.reports import (
     ModelCounts,
     NextRun,
     OpenIncident,
+    ReportLayout,
     SourceSyncs,
     SyncSummary,
     Trend,
@@ -218,6 +219,6 @@ def huge_report() -> DailyReport:
 def template_samples() -> list[Any]:
     """Render contexts for tests/test_templates.py: empty, normal and very large."""
     return [
-        lambda make=make: {"report": make()}
+        lambda make=make: {"layout": ReportLayout(make())}
         for make in (empty_report, normal_report, huge_report)
     ]

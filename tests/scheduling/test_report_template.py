@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render import Message, Renderer
-from bot.reports import DailyReport, present, sparkline
+from bot.reports import DailyReport, ReportLayout, present, sparkline
 from bot.reports.view import SECTION_BUDGET, fit, trend_line
 from local_slack.server import LocalSlack
 from local_slack.validation import validate_blocks
@@ -28,7 +28,7 @@ REPORTS: dict[str, Callable[[], DailyReport]] = {
 
 def render(report: DailyReport) -> Message:
     """The report as the job posts it."""
-    return Renderer().render("daily_report", report=report)
+    return Renderer().render("daily_report", layout=ReportLayout(report))
 
 
 def section_texts(message: Message) -> list[str]:
@@ -99,7 +99,7 @@ def test_the_normal_report_says_what_an_engineer_needs() -> None:
 def test_the_report_is_written_in_the_channel_language() -> None:
     """In Korean every word the report decides is Korean (the reasons, the unknowns, the
     section titles, durations); names and details from the stores stay as they are."""
-    korean = Renderer().render("daily_report", lang="ko", report=normal_report())
+    korean = Renderer().render("daily_report", lang="ko", layout=ReportLayout(normal_report()))
     assert korean.blocks[0]["text"]["text"] == "📊 일일 보고서 — 2026-11-26"
     texts = "\n".join(section_texts(korean))
     for expected in (
@@ -112,7 +112,8 @@ def test_the_report_is_written_in_the_channel_language() -> None:
     ):
         assert expected in texts, expected
     assert "Overall" not in texts and "since yesterday" not in texts
-    empty = section_texts(Renderer().render("daily_report", lang="ko", report=empty_report()))
+    empty_ko = Renderer().render("daily_report", lang="ko", layout=ReportLayout(empty_report()))
+    empty = section_texts(empty_ko)
     assert "⚪ 활성 모델 정보를 알 수 없음: 데이터베이스 사용 불가 (PoolTimeout)" in empty[0]
 
 

@@ -19,6 +19,7 @@ from bot.health.probes.stores import NOT_CONFIGURED
 from bot.help import COMMAND_HELP, CommandHelp
 from bot.i18n import N_
 from bot.render import Message, Renderer, UnfilteredValueError
+from bot.reports import ReportLayout
 from bot.said import Said
 from bot.sources.records import SourceResult
 from bot.sync.plan import ExistingModel, SyncPlan, check_guard
@@ -287,7 +288,7 @@ OVERFLOW: dict[str, tuple[Callable[[], dict[str, Any]], tuple[str, ...]]] = {
     "busy": (lambda: {"command": HUGE, "stopping": False}, ("…",)),
     "stopped": (lambda: {"command": HUGE, "started": True}, ("…",)),
     "not_authorized": (lambda: {"what": HUGE, "who_may": HUGE}, ("…",)),
-    "daily_report": (lambda: {"report": huge_report()}, ("more providers",)),
+    "daily_report": (lambda: {"layout": ReportLayout(huge_report())}, ("more providers",)),
     **INCIDENT_OVERFLOW,
     **recovery_overflowing(HUGE),
 }
