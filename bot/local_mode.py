@@ -15,8 +15,10 @@ from typing import Any, TextIO
 
 import aiohttp
 
+from bot.help import COMMAND_HELP
 from bot.lifecycle import freeze_startup_objects, stop_on_signals, until_stopped
 from bot.operators import is_group_id
+from bot.render import Renderer
 from bot.runtime import Runtime
 from bot.scheduling import JobId
 from bot.secrets import Secret
@@ -46,7 +48,7 @@ HELP = (
     "Press a button of the last message that has it: press <label or action id>.\n"
     "Submit the newest dialog as shown: submit; or with other choices (option values by\n"
     "  input): submit steps=cache,db options=dry_run  (options= with nothing unticks all).\n"
-    "help shows this; quit (or Ctrl-D) leaves."
+    "help shows this and what each command takes; quit (or Ctrl-D) leaves."
 )
 
 
@@ -224,6 +226,7 @@ async def _repl(
             return
         if line == "help":
             terminal.say(HELP)
+            terminal.say(commands_help(runtime.renderer, runtime.settings.language))
             continue
         counter += 1
         if line.startswith("/"):
@@ -276,6 +279,16 @@ async def _repl(
             continue
         if not await runtime.wait_idle(wait_s):
             terminal.say(f"[still working after {wait_s:g} s; the result will appear when ready]")
+
+
+def commands_help(renderer: Renderer, lang: str) -> str:
+    """Every command's help as ``/<command> help`` answers it in Slack (the same template,
+    in ``lang``), as terminal text."""
+    shown = [
+        message_to_text({"blocks": renderer.render("help", lang=lang, help=help_).blocks})
+        for help_ in COMMAND_HELP.values()
+    ]
+    return "\n\n".join(shown)
 
 
 def parse_choices(text: str) -> dict[str, list[str]] | None:

@@ -14,6 +14,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from bot.i18n import DEFAULT_LANGUAGE, Translator, translator
+
+
+def english() -> Translator:
+    """The default language's translator (English: the message ids as they are)."""
+    return translator(DEFAULT_LANGUAGE)
+
+
 QuotaFacts = dict[str, str | int | float | None]
 
 _PREFIXES = ("x-ratelimit-", "ratelimit-", "x-rate-limit-", "x-ratelimit-requests-")
@@ -92,19 +100,31 @@ def quota_facts(headers: Mapping[str, str], now: datetime | None = None) -> Quot
     }
 
 
-def quota_line(facts: Mapping[str, object], label: str = "AA") -> str:
-    """ "AA quota: 812 of 1,000 left (resets 2026-11-27 00:00 UTC)", or "" without a quota."""
+def quota_line(facts: Mapping[str, object], *, translator: Translator | None = None) -> str:
+    """Artificial Analysis' quota, "AA quota: 812 of 1,000 left (resets 2026-11-27 00:00 UTC)",
+    or "" without a quota; in ``translator``'s language (English without one)."""
+    t = translator or english()
     remaining = facts.get("quota_remaining")
     if not isinstance(remaining, int):
         return ""
     limit = facts.get("quota_limit")
-    text = f"{label} quota: {remaining:,}" + (f" of {limit:,}" if isinstance(limit, int) else "")
-    text += " left"
+    values = {"remaining": f"{remaining:,}"}
+    when = ""
     resets = facts.get("quota_resets_at")
     if isinstance(resets, str) and resets:
         try:
-            when = datetime.fromisoformat(resets).astimezone(UTC)
+            when = f"{datetime.fromisoformat(resets).astimezone(UTC):%Y-%m-%d %H:%M}"
         except ValueError:
-            return text
-        text += f" (resets {when:%Y-%m-%d %H:%M} UTC)"
-    return text
+            when = ""
+    if isinstance(limit, int):
+        values["limit"] = f"{limit:,}"
+        if when:
+            return t._(
+                "AA quota: %(remaining)s of %(limit)s left (resets %(when)s UTC)",
+                when=when,
+                **values,
+            )
+        return t._("AA quota: %(remaining)s of %(limit)s left", **values)
+    if when:
+        return t._("AA quota: %(remaining)s left (resets %(when)s UTC)", when=when, **values)
+    return t._("AA quota: %(remaining)s left", **values)

@@ -25,7 +25,11 @@ the raw values and the filter escapes the whole result once, so a value is escap
 like any other. ``{% trans %}`` blocks print without a filter and are therefore refused
 (``UnfilteredValueError``): use ``_()``. The filters ``datetime``, ``date``, ``time``,
 ``duration`` and ``relative`` write values in the render's language and the configured
-time zone; ``lang`` and ``timezone`` are in every template's context.
+time zone; ``said`` writes a ``bot.said.Said`` (words the domain decided, a string in
+English) in the render's language and leaves any other value as it is; ``lang`` and
+``timezone`` are in every template's context, and ``translator``
+(the render's ``Translator``) for objects that lay their text out themselves
+(``layout.view(translator)``).
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ from bot.blockkit import (
 from bot.i18n import DEFAULT_LANGUAGE, SUPPORTED, Translator, relative
 from bot.quota import quota_line
 from bot.render_fit import Fitted, fit_lines, fit_list, left_out_note
+from bot.said import shown
 
 __all__ = [
     "Fitted",
@@ -179,11 +184,13 @@ class Renderer:
         env.filters["time"] = t.time
         env.filters["duration"] = t.duration
         env.filters["relative"] = relative
+        env.filters["said"] = functools.partial(shown, t=t)
         env.globals["mention"] = self._mention
-        env.globals["quota_line"] = quota_line
+        env.globals["quota_line"] = functools.partial(quota_line, translator=t)
         env.globals["fit_list"] = functools.partial(fit_list, translator=t)
         env.globals["fit_lines"] = functools.partial(fit_lines, self._texts, translator=t)
         env.globals["utc_time"] = utc_time
+        env.globals["translator"] = t  # for objects in the context that lay out text
         env.globals["lang"] = t.lang
         env.globals["timezone"] = t.timezone
         return env

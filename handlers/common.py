@@ -78,7 +78,9 @@ async def ack_usage(
     ack: AsyncAck, renderer: Renderer, error: UsageError, *, lang: str = DEFAULT_LANGUAGE
 ) -> None:
     """Acknowledge with the usage text, visible only to the caller."""
-    message = renderer.render("usage", lang=lang, problem=str(error), usage=error.usage)
+    message = renderer.render(
+        "usage", lang=lang, problem=error.message_id, values=error.values, usage=error.usage
+    )
     await ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
 

@@ -24,7 +24,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 
-from bot.errors import BotError, NotAuthorizedError
+from bot.errors import SOMETHING_WENT_WRONG, BotError, NotAuthorizedError
 from bot.metrics import closed_label
 from bot.render import Message, Surface
 from bot.runtime import Runtime
@@ -63,14 +63,18 @@ async def failure_message(
     error_id = secrets.token_hex(4)
     if isinstance(error, BotError):
         log.warning("%s failed (error id %s): %s", source, error_id, error.public_text)
+        said: dict[str, Any] = {"message_id": error.message_id, "values": error.values}
         text = error.public_text
     else:
         log.error("%s failed (error id %s)", source, error_id, exc_info=error)
         runtime.metrics.errors.labels(source).inc()
-        text = "Something went wrong on our side."
+        text = SOMETHING_WENT_WRONG
+        said = {"message_id": SOMETHING_WENT_WRONG}
     await runtime.record_error(error_id, source, f"{type(error).__name__}: {error}")
     lang = lang or runtime.locales.default
-    message = runtime.renderer.render("error", lang=lang, message=text, error_id=error_id)
+    message = runtime.renderer.render(
+        "error", lang=lang, message=text, error_id=error_id, **said
+    )
     return message, error_id
 
 

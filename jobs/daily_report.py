@@ -15,7 +15,7 @@ from psycopg_pool import PoolTimeout
 
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.render import Message, Renderer
-from bot.reports import DailyReport, ReportBuilder, present
+from bot.reports import DailyReport, ReportBuilder, ReportLayout
 from bot.scheduling import Firing, JobId, JobResult, JobStatus, Scheduler
 from jobs.services import PostError, PostMessage
 
@@ -52,14 +52,14 @@ async def daily_report_message(
     """Snapshot today's counts (best effort), build the report and render it.
 
     Shared by the job and ``aisi-bot report``; a snapshot that fails leaves the report to
-    say the counts are unknown.
+    say the counts are unknown. ``lang``: the language it is written in.
     """
     try:
         await reports.snapshot_counts()
     except _DB_ERRORS as exc:
         log.warning("daily report: could not count today's models (%s)", type(exc).__name__)
     report = await reports.build(schedule=schedule)
-    return report, renderer.render(TEMPLATE, lang=lang, view=present(report))
+    return report, renderer.render(TEMPLATE, lang=lang, layout=ReportLayout(report))
 
 
 async def run_daily_report(

@@ -29,10 +29,16 @@ async def test_local_mode_health_shows_database_and_cache_ok(bot_env: dict[str, 
 
 
 async def test_local_mode_answers_usage_and_unknown_input(bot_env: dict[str, str]) -> None:
-    """Bad arguments get the usage text; unknown input gets help; end of input exits cleanly."""
-    code, out = await _run_local(_local_env(bot_env), "/health nonsense\nwhat\npress Nothing\n")
+    """Bad arguments get the usage text; unknown input gets help; `help` shows what every
+    command takes; end of input exits cleanly."""
+    script = "/health nonsense\nwhat\npress Nothing\nhelp\n"
+    code, out = await _run_local(_local_env(bot_env), script)
     assert code == 0, out
     assert "Usage: `/health [keys|db|cache|app|vendors|ops]`" in out
+    help_ = out.split("what each command takes; quit")[-1]  # `help`: every command's help
+    for command in ("/health", "/keys", "/sync", "/recover"):
+        assert f"Usage: `{command}" in help_, out
+    assert "• `--dry-run` — show the whole diff and write nothing" in help_
     assert "Unknown input 'what'" in out
     assert "No button called 'Nothing'" in out
 

@@ -52,7 +52,7 @@ async def _report(runtime: Runtime, args: argparse.Namespace) -> int:
         return EXIT_FAILED
     await migrate_quietly(runtime)
     report, message = await daily_report_message(
-        runtime.reports, runtime.renderer, schedule=await _schedule(runtime)
+        runtime.reports, runtime.renderer, schedule=await _schedule(runtime), lang=args.lang
     )
     if args.json:
         print_json(report.as_json())

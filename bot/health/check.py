@@ -8,24 +8,23 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.errors import HelpRequested, UsageError
+from bot.errors import NO_ARGUMENTS, UNKNOWN_ARGUMENT, HelpRequested, UsageError
 from bot.health.probes.base import ProbeFn, ProbeResult, ProbeState, run_with_deadline, worst
-from bot.help import wants_help
+from bot.help import COMMAND_HELP, wants_help
+from bot.i18n import N_
+from bot.said import Said
 
-# component word → (title shown in reports, order)
+# component word → title shown in reports (a catalog message id), in report order
 GROUP_TITLES: dict[str, str] = {
-    "keys": "Provider keys",
-    "db": "Database",
-    "cache": "Cache",
-    "app": "App endpoints",
-    "vendors": "Vendor status pages",
-    "ops": "Bot operations",
+    "keys": N_("Provider keys"),
+    "db": N_("Database"),
+    "cache": N_("Cache"),
+    "app": N_("App endpoints"),
+    "vendors": N_("Vendor status pages"),
+    "ops": N_("Bot operations"),
 }
 
-HEALTH_USAGE = (
-    "Usage: `/health [keys|db|cache|app|vendors|ops]` — with no argument, checks everything.\n"
-    "Examples: `/health`, `/health db`, `/health help`"
-)
+HEALTH_USAGE = COMMAND_HELP["/health"].usage
 
 
 @dataclass(frozen=True)
@@ -72,11 +71,11 @@ def parse_health_args(text: str, components: Sequence[str]) -> str | None:
     if wants_help(text):
         raise HelpRequested("/health")
     if len(words) > 1 or words[0].lower() not in components:
-        raise UsageError(f"Unknown argument `{' '.join(words)}`.", HEALTH_USAGE)
+        raise UsageError(UNKNOWN_ARGUMENT, HEALTH_USAGE, word=" ".join(words))
     return words[0].lower()
 
 
-KEYS_USAGE = "Usage: `/keys` — checks every provider key without spending tokens; only you see it."
+KEYS_USAGE = COMMAND_HELP["/keys"].usage
 
 
 def parse_keys_args(text: str) -> None:
@@ -86,7 +85,7 @@ def parse_keys_args(text: str) -> None:
         return
     if wants_help(text):
         raise HelpRequested("/keys")
-    raise UsageError(f"`/keys` takes no arguments (got `{' '.join(words)}`).", KEYS_USAGE)
+    raise UsageError(NO_ARGUMENTS, KEYS_USAGE, command="/keys", words=" ".join(words))
 
 
 # Told of every probe run: its result and how long it took (seconds), e.g. for a histogram.
@@ -161,7 +160,7 @@ class HealthCheck:
                 probe.group,
                 ProbeState.UNKNOWN,
                 self._deadline_s * 1000,
-                f"no answer within the {self._deadline_s:g} s deadline",
+                Said(N_("no answer within the %(n)s s deadline"), n=f"{self._deadline_s:g}"),
                 "timeout",
             )
         for task in done:
@@ -183,7 +182,7 @@ def _result_of(task: asyncio.Task[ProbeResult], probe: NamedProbe) -> ProbeResul
         probe.group,
         ProbeState.UNKNOWN,
         None,
-        f"probe failed: {type(exc).__name__}",
+        Said(N_("probe failed: %(error)s"), error=type(exc).__name__),
         "probe_error",
     )
 

@@ -10,6 +10,8 @@ from psycopg_pool import PoolTimeout
 
 from bot.db import Database
 from bot.health.probes.base import ProbeResult, ProbeState
+from bot.i18n import N_
+from bot.said import Said
 
 GROUP = "ops"
 
@@ -20,7 +22,7 @@ def _ms(started: float) -> float:
 
 async def probe_recent_errors(db: Database, *, timeout_s: float) -> ProbeResult:
     """The failures the bot recorded in the last 24 h (none is OK; any is degraded)."""
-    name = "Recent errors"
+    name = N_("Recent errors")
     started = time.perf_counter()
     try:
         async with db.connection(min(1.0, timeout_s / 4)) as conn:
@@ -31,15 +33,25 @@ async def probe_recent_errors(db: Database, *, timeout_s: float) -> ProbeResult:
             )
             row = await cur.fetchone()
     except (PoolTimeout, psycopg.Error) as exc:
-        detail = f"cannot read the error log: database unavailable ({type(exc).__name__})"
+        detail = Said(
+            N_("cannot read the error log: database unavailable (%(error)s)"),
+            error=type(exc).__name__,
+        )
         return ProbeResult(name, GROUP, ProbeState.UNKNOWN, _ms(started), detail, "unknown")
     if row is None:
         return ProbeResult(
-            name, GROUP, ProbeState.OK, _ms(started), "none in the last 24 h", "none"
+            name, GROUP, ProbeState.OK, _ms(started), Said(N_("none in the last 24 h")), "none"
         )
     count, created_at, source, summary, error_id = row
     when = created_at.astimezone(UTC).strftime("%H:%M UTC")
-    detail = f"{count} in the last 24 h; latest {when} in {source} (id {error_id}): {summary[:150]}"
+    detail = Said(
+        N_("%(num)s in the last 24 h; latest %(when)s in %(source)s (id %(id)s): %(summary)s"),
+        num=count,
+        when=when,
+        source=source,
+        id=error_id,
+        summary=summary[:150],
+    )
     return ProbeResult(
         name, GROUP, ProbeState.DEGRADED, _ms(started), detail, "errors", {"count": int(count)}
     )
@@ -55,7 +67,7 @@ ORDER BY src->>'name', r.finished_at DESC
 
 async def probe_last_sync(db: Database, *, timeout_s: float) -> ProbeResult:
     """When each source last delivered data in a real sync; 'never' until one has."""
-    name = "Last sync"
+    name = N_("Last sync")
     started = time.perf_counter()
     try:
         async with db.connection(min(1.0, timeout_s / 4)) as conn:
@@ -66,18 +78,28 @@ async def probe_last_sync(db: Database, *, timeout_s: float) -> ProbeResult:
                 cur = await conn.execute(_LAST_OK_PER_SOURCE)
                 rows = list(await cur.fetchall())
     except (PoolTimeout, psycopg.Error) as exc:
-        detail = f"cannot read sync history: database unavailable ({type(exc).__name__})"
+        detail = Said(
+            N_("cannot read sync history: database unavailable (%(error)s)"),
+            error=type(exc).__name__,
+        )
         return ProbeResult(name, GROUP, ProbeState.UNKNOWN, _ms(started), detail, "unknown")
     if not rows:
         return ProbeResult(
-            name, GROUP, ProbeState.OK, _ms(started), "never (no sync has run)", "never"
+            name, GROUP, ProbeState.OK, _ms(started), Said(N_("never (no sync has run)")), "never"
         )
     parts = [
-        f"{source} {finished.astimezone(UTC):%m-%d %H:%M} UTC"
-        + (" (placeholder data)" if flagged else "")
+        Said(
+            N_("%(source)s %(when)s UTC (placeholder data)")
+            if flagged
+            else N_("%(source)s %(when)s UTC"),
+            source=source,
+            when=f"{finished.astimezone(UTC):%m-%d %H:%M}",
+        )
         for source, finished, flagged in rows
     ]
     facts: dict[str, str | int | float | None] = {
         source: finished.astimezone(UTC).isoformat() for source, finished, _ in rows
     }
-    return ProbeResult(name, GROUP, ProbeState.OK, _ms(started), "; ".join(parts), "ok", facts)
+    return ProbeResult(
+        name, GROUP, ProbeState.OK, _ms(started), Said.joined("; ", parts), "ok", facts
+    )

@@ -16,6 +16,7 @@ from bot.health.probes.base import ProbeResult
 from bot.health.probes.keys import probe_key
 from bot.health.probes.stores import probe_cache, probe_database
 from bot.health.probes.vendors import probe_status_page
+from bot.i18n import N_
 from bot.providers import PROVIDERS
 from bot.result_cache import RedisResultCache
 from bot.scheduling import job_statuses, probe_scheduler
@@ -49,11 +50,11 @@ def build_health_check(
             timeout_s=timeout,
         )
         add(provider.display_name, "keys", check)
-    add("Database", "db", partial(probe_database, db, timeout_s=timeout))
-    add("Cache (Redis)", "cache", partial(probe_cache, redis, timeout_s=timeout))
+    add(N_("Database"), "db", partial(probe_database, db, timeout_s=timeout))
+    add(N_("Cache (Redis)"), "cache", partial(probe_cache, redis, timeout_s=timeout))
     app_url = settings.urls["APP_BASE_URL"]
-    add("App health", "app", partial(probe_app_health, app_url, client=http, timeout_s=timeout))
-    add("App models", "app", partial(probe_app_models, app_url, client=http, timeout_s=timeout))
+    add(N_("App health"), "app", partial(probe_app_health, app_url, client=http, timeout_s=timeout))
+    add(N_("App models"), "app", partial(probe_app_models, app_url, client=http, timeout_s=timeout))
     for page in settings.status_pages:
         status = partial(
             probe_status_page,
@@ -66,12 +67,12 @@ def build_health_check(
             page_url=page.page_url,
         )
         add(page.name, "vendors", status)
-    add("Recent errors", "ops", partial(probe_recent_errors, db, timeout_s=timeout))
-    add("Last sync", "ops", partial(probe_last_sync, db, timeout_s=timeout))
+    add(N_("Recent errors"), "ops", partial(probe_recent_errors, db, timeout_s=timeout))
+    add(N_("Last sync"), "ops", partial(probe_last_sync, db, timeout_s=timeout))
     # Next runs from the configured triggers, last runs from job_runs: the same in every
     # replica and in `aisi-bot health ops`, which runs no scheduler.
     statuses = partial(job_statuses, db, config=settings.schedule, timeout_s=timeout)
-    add("Scheduler", "ops", partial(probe_scheduler, statuses))
+    add(N_("Scheduler"), "ops", partial(probe_scheduler, statuses))
     return HealthCheck(
         probes, probe_timeout_s=timeout, deadline_s=settings.health_deadline_s, observe=observe
     )

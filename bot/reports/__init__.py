@@ -24,7 +24,7 @@ from bot.reports.model import (
     Trend,
 )
 from bot.reports.sparkline import sparkline
-from bot.reports.view import ReportView, ViewSection, present
+from bot.reports.view import ReportLayout, ReportView, ViewSection, present
 
 __all__ = [
     "DailyCountStore",
@@ -39,6 +39,7 @@ __all__ = [
     "NextRun",
     "OpenIncident",
     "ReportBuilder",
+    "ReportLayout",
     "ReportView",
     "SourceSyncs",
     "SyncSummary",

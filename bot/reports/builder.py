@@ -15,6 +15,7 @@ from psycopg_pool import PoolTimeout
 
 from bot.checks.store import CheckResultStore
 from bot.db import Database
+from bot.i18n import N_
 from bot.incidents.service import IncidentService
 from bot.reports.counts import DailyCountStore
 from bot.reports.model import (
@@ -36,11 +37,13 @@ from bot.reports.sections import (
     schedule_rows,
     split_checks,
 )
+from bot.said import Said
 from bot.scheduling.model import JobStatus
 
 T = TypeVar("T")
 _STORE_ERRORS = (PoolTimeout, psycopg.Error, OSError, TimeoutError)
 WINDOW = timedelta(hours=24)
+NO_SCHEDULE = Said(N_("the scheduler's state was not given"))
 
 
 def utc_now() -> datetime:
@@ -127,7 +130,7 @@ class ReportBuilder:
             failing_checks=failing,
             checks_unknown=checks_unknown,
             schedule=schedule_rows(schedule) if schedule is not None else (),
-            schedule_unknown="" if schedule is not None else "the scheduler's state was not given",
+            schedule_unknown="" if schedule is not None else NO_SCHEDULE,
         )
         state, reasons = overall_state(report)
         return replace(report, overall=state, reasons=tuple(reasons))
@@ -138,4 +141,4 @@ async def _attempt(work: Awaitable[T]) -> tuple[T | None, str]:
     try:
         return await work, ""
     except _STORE_ERRORS as exc:
-        return None, f"database unavailable ({type(exc).__name__})"
+        return None, Said(N_("database unavailable (%(error)s)"), error=type(exc).__name__)

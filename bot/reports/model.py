@@ -9,6 +9,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from bot.i18n import N_
 from bot.incidents.model import IncidentStats
 from bot.reports.sparkline import sparkline
 
@@ -188,18 +189,23 @@ class DailyReport:
     schedule: tuple[NextRun, ...] = ()
     schedule_unknown: str = ""
 
-    def unknowns(self) -> list[str]:
-        """'section: why' for every section the report could not learn."""
+    def unknown_sections(self) -> list[tuple[str, str]]:
+        """(section, why) for every section the report could not learn; the section's name
+        is a catalog message id, ``why`` a ``Said`` or data."""
         named = (
-            ("active models", self.models.unknown),
-            ("syncs", self.syncs.unknown),
-            ("keys", self.keys.unknown),
-            ("incidents", self.incidents.unknown),
-            ("data quality", self.quality.unknown),
-            ("checks", self.checks_unknown),
-            ("schedule", self.schedule_unknown),
+            (N_("active models"), self.models.unknown),
+            (N_("syncs"), self.syncs.unknown),
+            (N_("keys"), self.keys.unknown),
+            (N_("incidents"), self.incidents.unknown),
+            (N_("data quality"), self.quality.unknown),
+            (N_("checks"), self.checks_unknown),
+            (N_("schedule"), self.schedule_unknown),
         )
-        return [f"{name}: {why}" for name, why in named if why]
+        return [(name, why) for name, why in named if why]
+
+    def unknowns(self) -> list[str]:
+        """'section: why' for every section the report could not learn (English)."""
+        return [f"{name}: {why}" for name, why in self.unknown_sections()]
 
     def as_json(self) -> dict[str, Any]:
         """JSON-able view (``aisi-bot report --json``): dates as ISO text, enums as values."""

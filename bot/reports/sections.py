@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.checks.model import CheckState, StoredCheck
 from bot.db import Database
+from bot.i18n import N_
 from bot.incidents.service import IncidentService
 from bot.reports.counts import DailyCounts, DailyCountStore
 from bot.reports.model import (
@@ -24,6 +25,7 @@ from bot.reports.model import (
     SyncSummary,
     Trend,
 )
+from bot.said import Said, ngettext
 from bot.scheduling.model import JobStatus
 
 TREND_DAYS = 14
@@ -44,7 +46,7 @@ async def read_models(store: DailyCountStore, *, day: date) -> ModelCounts:
     counts = await store.read(until=day, days=TREND_DAYS)
     days = [day - timedelta(days=n) for n in range(TREND_DAYS - 1, -1, -1)]
     if day not in counts.totals:
-        return ModelCounts(unknown="no count of active models was taken today")
+        return ModelCounts(unknown=Said(N_("no count of active models was taken today")))
     return ModelCounts(
         total=Trend("total", counts.series(counts.totals, days)),
         by_source=tuple(_trends(counts, counts.by_source, days)),
@@ -124,21 +126,39 @@ async def read_quality_from_sync(db: Database, *, timeout_s: float) -> list[Find
         )
         row = await cur.fetchone()
     if row is None:
-        return [Finding("unknown", "no sync has finished yet: data quality not checked")]
+        return [Finding("unknown", Said(N_("no sync has finished yet: data quality not checked")))]
     run_id, sources, diff = row
     findings = [
-        Finding("warning", f"{item['name']}: placeholder data in sync #{run_id} (not used)")
+        Finding(
+            "warning",
+            Said(
+                N_("%(source)s: placeholder data in sync #%(run)s (not used)"),
+                source=item["name"],
+                run=run_id,
+            ),
+        )
         for item in (sources if isinstance(sources, list) else [])
         if isinstance(item, dict) and item.get("placeholder") and isinstance(item.get("name"), str)
     ]
     violations = _diff_int(diff, "violations") if isinstance(diff, dict) else 0
     if violations:
         findings.append(
-            Finding("warning", f"{violations} out-of-range values dropped in sync #{run_id}")
+            Finding(
+                "warning",
+                ngettext(
+                    "%(num)s out-of-range value dropped in sync #%(run)s",
+                    "%(num)s out-of-range values dropped in sync #%(run)s",
+                    violations,
+                    run=run_id,
+                ),
+            )
         )
     if not findings:
         findings.append(
-            Finding("ok", f"sync #{run_id}: no placeholder data, no out-of-range values")
+            Finding(
+                "ok",
+                Said(N_("sync #%(run)s: no placeholder data, no out-of-range values"), run=run_id),
+            )
         )
     return findings
 
@@ -175,11 +195,15 @@ def split_checks(
             age = check.facts.get("age_days")
             backup_age = age if isinstance(age, int) else None
             level = {CheckState.FAILED: "warning", CheckState.OK: "ok"}.get(check.state, "unknown")
-            findings.append(Finding(level, f"GitHub backup: {check.detail}"))
+            findings.append(
+                Finding(level, Said(N_("GitHub backup: %(detail)s"), detail=check.detail))
+            )
     if not any(c.check_id == BACKUP_AGE_CHECK for c in stored):
-        findings.append(Finding("unknown", "GitHub backup age: not checked yet"))
+        findings.append(Finding("unknown", Said(N_("GitHub backup age: not checked yet"))))
     key_states = (
-        KeyStates(keys=tuple(keys)) if keys else KeyStates(unknown="no key check has run yet")
+        KeyStates(keys=tuple(keys))
+        if keys
+        else KeyStates(unknown=Said(N_("no key check has run yet")))
     )
     return key_states, tuple(failing), findings, backup_age
 

@@ -3,6 +3,10 @@
 Each section's text stays under ``SECTION_BUDGET`` characters *after* mrkdwn escaping (Slack
 allows 3,000). Lines are never cut: what does not fit is summarised ("…and 37 more
 providers"). Names and details are clipped to a bounded length so one line always fits.
+
+The words are the render's language: ``present`` takes a ``Translator``; the template gets a
+``ReportLayout`` and lays it out with the render's own (``layout.view(translator)``). Names
+and details from the stores are data and stay as they are.
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.reports.model import DailyReport, IncidentSummary, SyncSummary, Trend
+from bot.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
+from bot.render_fit import more_line
+from bot.reports.model import DailyReport, OpenIncident, SourceSyncs, Trend
+from bot.said import shown
 
 SECTION_BUDGET = 2800
 NAME_LIMIT = 40
@@ -21,7 +28,14 @@ STATE_ICON = {"ok": "✅", "degraded": "⚠️", "down": "🔴", "unknown": "⚪
 CHECK_ICON = {"ok": "✅", "failed": "🔴", "unknown": "⚪", "skipped": "⏭️"}
 FINDING_ICON = {"ok": "✅", "warning": "⚠️", "unknown": "⚪"}
 SEVERITY_ICON = {"critical": "🔴", "warning": "⚠️", "info": "ℹ️"}
-LEGEND = "trends: the last 14 days, oldest first, scaled per row; · = no count that day"
+LEGEND = N_("trends: the last 14 days, oldest first, scaled per row; · = no count that day")
+# The overall state in the header line, as a word of the language.
+OVERALL_WORD = {
+    "ok": N_("OK"),
+    "degraded": N_("DEGRADED"),
+    "down": N_("DOWN"),
+    "unknown": N_("UNKNOWN"),
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,18 @@ class ReportView:
     footer: str
 
 
+@dataclass(frozen=True)
+class ReportLayout:
+    """A report for ``templates/daily_report.json.j2``, laid out there in the render's
+    language."""
+
+    report: DailyReport
+
+    def view(self, translator: Translator) -> ReportView:
+        """The report laid out in ``translator``'s language."""
+        return present(self.report, translator)
+
+
 def escaped_length(text: str) -> int:
     """Length after mrkdwn escaping (& → &amp;, < → &lt;, > → &gt;)."""
     return len(text) + 4 * text.count("&") + 3 * (text.count("<") + text.count(">"))
@@ -52,6 +78,11 @@ def clip(text: object, limit: int) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def english() -> Translator:
+    """The default language (English: the message ids as they are)."""
+    return translator(DEFAULT_LANGUAGE)
+
+
 def fit(
     title: str,
     items: Sequence[str],
@@ -60,195 +91,355 @@ def fit(
     head: Sequence[str] = (),
     hidden: int = 0,
     budget: int = SECTION_BUDGET,
+    translator: Translator | None = None,
 ) -> str:
     """The title, the ``head`` lines, then as many whole ``items`` as fit, then
-    '…and N more <noun>' for the items left out (plus ``hidden`` ones never listed)."""
+    '…and N more <noun>' for the items left out (plus ``hidden`` ones never listed);
+    that line in ``translator``'s language (``noun`` already is)."""
+    t = translator or english()
     lines = [title, *head]
     used = sum(escaped_length(line) + 1 for line in lines)
     total = len(items) + hidden
     for index, item in enumerate(items):
         left_after = total - index - 1
-        reserve = escaped_length(f"…and {total} more {noun}") + 1 if left_after else 0
+        reserve = escaped_length(more_line(total, noun, t)) + 1 if left_after else 0
         cost = escaped_length(item) + 1
         if used + cost + reserve > budget:
-            lines.append(f"…and {total - index} more {noun}")
+            lines.append(more_line(total - index, noun, t))
             return "\n".join(lines)
         lines.append(item)
         used += cost
     if hidden:
-        lines.append(f"…and {hidden} more {noun}")
+        lines.append(more_line(hidden, noun, t))
     return "\n".join(lines)
 
 
-def _signed(change: int | None) -> str:
+def _signed(change: int | None, t: Translator) -> str:
     if change is None:
-        return "no count yesterday"
+        return t._("no count yesterday")
     if change == 0:
         return "±0"
     return f"+{change}" if change > 0 else f"−{-change}"
 
 
-def trend_line(trend: Trend) -> str:
+def trend_line(trend: Trend, translator: Translator | None = None) -> str:
     """'• openai: 45 (+1) ▁▂▃…' for one series."""
+    t = translator or english()
     today = "?" if trend.today is None else str(trend.today)
     name = clip(trend.name, NAME_LIMIT)
-    return f"• {name}: {today} ({_signed(trend.change)}) {trend.sparkline}"
+    return f"• {name}: {today} ({_signed(trend.change, t)}) {trend.sparkline}"
 
 
-def _duration(seconds: float | None) -> str:
+def _duration(seconds: float | None, t: Translator) -> str:
     if seconds is None:
         return "—"
     whole = round(seconds)
     if whole < 60:
-        return f"{whole} s"
+        return t._("%(n)s s", n=whole)
     minutes, _ = divmod(whole, 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    if hours:
+        padded = str(minutes).zfill(2)
+        return t._("%(hours)s h %(minutes)s min", hours=hours, minutes=padded)
+    return t._("%(n)s min", n=minutes)
 
 
-def _unknown(why: str) -> list[str]:
-    return [f"⚪ Unknown: {clip(why, DETAIL_LIMIT)}"]
+class _View:
+    """Lays one report out in one language; times in the report's zone."""
 
-
-class _Clock:
-    """Formats times in the report's zone."""
-
-    def __init__(self, timezone: str) -> None:
-        self.zone = ZoneInfo(timezone)
+    def __init__(self, report: DailyReport, t: Translator) -> None:
+        self.report = report
+        self.t = t
+        self.zone = ZoneInfo(report.timezone)
 
     def at(self, moment: datetime | None) -> str:
         return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
+    def fit(
+        self,
+        title: str,
+        items: Sequence[str],
+        noun: str,
+        *,
+        head: Sequence[str] = (),
+        hidden: int = 0,
+    ) -> str:
+        t = self.t
+        return fit(title, items, noun=t._(noun), head=head, hidden=hidden, translator=t)
 
-def _models(report: DailyReport) -> list[ViewSection]:
-    models = report.models
-    if models.unknown or models.total is None:
-        return [ViewSection(fit("*Active models*", _unknown(models.unknown), noun="lines"))]
-    total = models.total
-    since = "" if total.change is None else " since yesterday"
-    head = [f"Total: {total.today} ({_signed(total.change)}{since}) {total.sparkline}"]
-    if models.days_known < len(total.series):
-        head.append(f"({models.days_known} of {len(total.series)} days counted)")
-    by_source = [trend_line(t) for t in models.by_source]
-    by_provider = [trend_line(t) for t in models.by_provider]
-    return [
-        ViewSection(
-            fit("*Active models: total and by source*", by_source, noun="sources", head=head)
-        ),
-        ViewSection(fit("*Active models by provider*", by_provider or ["none"], noun="providers")),
-    ]
+    def unknown(self, why: str) -> list[str]:
+        return ["⚪ " + self.t._("Unknown: %(why)s", why=clip(shown(why, self.t), DETAIL_LIMIT))]
 
+    def title(self, words: str) -> str:
+        return "*" + self.t._(words) + "*"
 
-def _syncs(syncs: SyncSummary) -> str:
-    title = "*Syncs in the last 24 h*"
-    if syncs.unknown:
-        return fit(title, _unknown(syncs.unknown), noun="lines")
-    if not syncs.runs:
-        return fit(title, ["No sync ran in the last 24 h."], noun="lines")
-    outcomes = ", ".join(f"{n} {clip(o, 20)}" for o, n in syncs.outcomes)
-    capped = " (the newest)" if syncs.capped else ""
-    head = [
-        f"{syncs.runs} runs{capped}: {outcomes} · {syncs.added} added, {syncs.updated} updated,"
-        f" {syncs.deactivated} deactivated"
-    ]
-    lines: list[str] = []
-    for s in syncs.by_source:
-        parts = [
-            f"{n} {w}" for n, w in ((s.ok, "ok"), (s.failed, "failed"), (s.skipped, "skipped")) if n
+    # ---- sections --------------------------------------------------------------------------
+    def models(self) -> list[ViewSection]:
+        t, models = self.t, self.report.models
+        if models.unknown or models.total is None:
+            text = self.fit(
+                self.title(N_("Active models")), self.unknown(models.unknown), N_("lines")
+            )
+            return [ViewSection(text)]
+        total = models.total
+        change = _signed(total.change, t)
+        if total.change is None:
+            line = t._(
+                "Total: %(today)s (%(change)s) %(trend)s",
+                today=total.today,
+                change=change,
+                trend=total.sparkline,
+            )
+        else:
+            line = t._(
+                "Total: %(today)s (%(change)s since yesterday) %(trend)s",
+                today=total.today,
+                change=change,
+                trend=total.sparkline,
+            )
+        head = [line]
+        if models.days_known < len(total.series):
+            head.append(
+                t._(
+                    "(%(known)s of %(days)s days counted)",
+                    known=models.days_known,
+                    days=len(total.series),
+                )
+            )
+        by_source = [trend_line(x, t) for x in models.by_source]
+        by_provider = [trend_line(x, t) for x in models.by_provider]
+        return [
+            ViewSection(
+                self.fit(
+                    self.title(N_("Active models: total and by source")),
+                    by_source,
+                    N_("sources"),
+                    head=head,
+                )
+            ),
+            ViewSection(
+                self.fit(
+                    self.title(N_("Active models by provider")),
+                    by_provider or [t._("none")],
+                    N_("providers"),
+                )
+            ),
         ]
-        last = (
-            "" if s.last_status == "ok" else f" (last: {clip(s.last_reason or s.last_status, 80)})"
+
+    def syncs(self) -> str:
+        t, syncs = self.t, self.report.syncs
+        title = self.title(N_("Syncs in the last 24 h"))
+        if syncs.unknown:
+            return self.fit(title, self.unknown(syncs.unknown), N_("lines"))
+        if not syncs.runs:
+            return self.fit(title, [t._("No sync ran in the last 24 h.")], N_("lines"))
+        outcomes = ", ".join(self.count(n, self.outcome(o)) for o, n in syncs.outcomes)
+        values = {
+            "runs": syncs.runs,
+            "outcomes": outcomes,
+            "added": syncs.added,
+            "updated": syncs.updated,
+            "deactivated": syncs.deactivated,
+        }
+        if syncs.capped:
+            line = t._(
+                "%(runs)s runs (the newest): %(outcomes)s · %(added)s added,"
+                " %(updated)s updated, %(deactivated)s deactivated",
+                **values,
+            )
+        else:
+            line = t._(
+                "%(runs)s runs: %(outcomes)s · %(added)s added, %(updated)s updated,"
+                " %(deactivated)s deactivated",
+                **values,
+            )
+        lines = [self.source_line(s) for s in syncs.by_source]
+        return self.fit(title, lines, N_("sources"), head=[line])
+
+    def count(self, num: int, what: str) -> str:
+        """ "3 applied", "1 critical": a number of things of a kind."""
+        return self.t._("%(num)s %(what)s", num=num, what=what)
+
+    def outcome(self, word: str) -> str:
+        """A sync outcome ("applied", "refused") in the language; an unknown one as it is."""
+        said = OUTCOME_WORDS.get(word)
+        return self.t._(said) if said else clip(word, 20)
+
+    def source_line(self, s: SourceSyncs) -> str:
+        t = self.t
+        counts = (
+            (s.ok, N_("%(n)s ok")),
+            (s.failed, N_("%(n)s failed")),
+            (s.skipped, N_("%(n)s skipped")),
         )
-        flag = f" · ⚠️ placeholder data in {s.placeholder}" if s.placeholder else ""
-        lines.append(f"• {clip(s.source, NAME_LIMIT)}: {', '.join(parts) or 'not run'}{last}{flag}")
-    return fit(title, lines, noun="sources", head=head)
+        parts = ", ".join(t._(form, n=n) for n, form in counts if n) or t._("not run")
+        line = f"• {clip(s.source, NAME_LIMIT)}: {parts}"
+        if s.last_status != "ok":
+            line += " " + t._("(last: %(why)s)", why=clip(s.last_reason or s.last_status, 80))
+        if s.placeholder:
+            line += " · ⚠️ " + t._("placeholder data in %(n)s", n=s.placeholder)
+        return line
 
+    def keys(self) -> str:
+        t, keys = self.t, self.report.keys
+        title = self.title(N_("Keys"))
+        if keys.unknown:
+            return self.fit(title, self.unknown(keys.unknown), N_("keys"))
+        lines = []
+        for key in keys.keys:
+            line = f"{CHECK_ICON.get(key.state, '•')} {clip(key.provider, NAME_LIMIT)}:"
+            line += f" {key.status or key.state}"
+            if key.state != "ok":
+                line += f" — {clip(key.detail, DETAIL_LIMIT)}"
+            if key.stale:
+                line += " " + t._("(stale: checked %(when)s)", when=self.at(key.checked_at))
+            lines.append(line)
+        return self.fit(title, lines, N_("keys"))
 
-def _keys(report: DailyReport, clock: _Clock) -> str:
-    title = "*Keys*"
-    if report.keys.unknown:
-        return fit(title, _unknown(report.keys.unknown), noun="keys")
-    lines = []
-    for key in report.keys.keys:
-        stale = f" (stale: checked {clock.at(key.checked_at)})" if key.stale else ""
-        detail = f" — {clip(key.detail, DETAIL_LIMIT)}" if key.state != "ok" else ""
-        lines.append(
-            f"{CHECK_ICON.get(key.state, '•')} {clip(key.provider, NAME_LIMIT)}:"
-            f" {key.status or key.state}{detail}{stale}"
+    def incidents(self) -> str:
+        t, incidents = self.t, self.report.incidents
+        title = self.title(N_("Incidents in the last 24 h"))
+        if incidents.unknown or incidents.stats is None:
+            return self.fit(title, self.unknown(incidents.unknown), N_("lines"))
+        stats = incidents.stats
+        severities = ", ".join(
+            self.count(n, t.pgettext("severity", str(s)))
+            for s, n in stats.open_by_severity.items()
+            if n
         )
-    return fit(title, lines, noun="keys")
+        head = [
+            t._(
+                "Opened %(opened)s · acknowledged %(acknowledged)s · resolved %(resolved)s",
+                opened=stats.opened,
+                acknowledged=stats.acknowledged,
+                resolved=stats.resolved,
+            ),
+            t._(
+                "Median time to acknowledge %(ack)s · to resolve %(resolve)s",
+                ack=_duration(stats.median_time_to_acknowledge_s, t),
+                resolve=_duration(stats.median_time_to_resolve_s, t),
+            ),
+            t._(
+                "Open now: %(num)s (%(severities)s)",
+                num=incidents.open_total,
+                severities=severities,
+            )
+            if severities
+            else t._("Open now: %(num)s", num=incidents.open_total),
+        ]
+        items = [self.incident_line(i) for i in incidents.open]
+        hidden = max(0, incidents.open_total - len(incidents.open))
+        return self.fit(title, items, N_("open incidents"), head=head, hidden=hidden)
 
-
-def _incidents(incidents: IncidentSummary, clock: _Clock) -> str:
-    title = "*Incidents in the last 24 h*"
-    if incidents.unknown or incidents.stats is None:
-        return fit(title, _unknown(incidents.unknown), noun="lines")
-    stats = incidents.stats
-    severities = ", ".join(f"{n} {s}" for s, n in stats.open_by_severity.items() if n)
-    head = [
-        f"Opened {stats.opened} · acknowledged {stats.acknowledged} · resolved {stats.resolved}",
-        f"Median time to acknowledge {_duration(stats.median_time_to_acknowledge_s)}"
-        f" · to resolve {_duration(stats.median_time_to_resolve_s)}",
-        f"Open now: {incidents.open_total}" + (f" ({severities})" if severities else ""),
-    ]
-    items = [
-        f"{SEVERITY_ICON.get(i.severity, '•')} #{i.id} {clip(i.title, 80)} ({i.state},"
-        f" L{i.level}, ×{i.count}, since {clock.at(i.opened_at)})"
-        for i in incidents.open
-    ]
-    hidden = max(0, incidents.open_total - len(incidents.open))
-    return fit(title, items, noun="open incidents", head=head, hidden=hidden)
-
-
-def _quality(report: DailyReport) -> str:
-    quality = report.quality
-    lines = [
-        f"{FINDING_ICON.get(f.level, '•')} {clip(f.text, DETAIL_LIMIT)}" for f in quality.findings
-    ]
-    if quality.unknown:
-        lines += _unknown(quality.unknown)
-    return fit("*Data quality*", lines or ["nothing checked yet"], noun="findings")
-
-
-def _schedule(report: DailyReport, clock: _Clock) -> str:
-    title = "*Next scheduled runs*"
-    if report.schedule_unknown:
-        return fit(title, _unknown(report.schedule_unknown), noun="jobs")
-    lines = []
-    for job in report.schedule:
-        nxt = f"next {clock.at(job.next_run_at)}" if job.next_run_at else "not scheduled"
-        last = (
-            f" · last {job.last_outcome} ({clock.at(job.last_scheduled_for)})"
-            if job.last_outcome
-            else " · never ran"
+    def incident_line(self, i: OpenIncident) -> str:
+        t = self.t
+        state = t.pgettext("incident state", i.state) if i.state in INCIDENT_STATES else i.state
+        about = t._(
+            "(%(state)s, L%(level)s, ×%(count)s, since %(when)s)",
+            state=state,
+            level=i.level,
+            count=i.count,
+            when=self.at(i.opened_at),
         )
-        lines.append(
-            f"• {clip(job.job_id, NAME_LIMIT)} ({clip(job.trigger, 40)}): {nxt}{last}"
-        )
-    return fit(title, lines, noun="jobs")
+        return f"{SEVERITY_ICON.get(i.severity, '•')} #{i.id} {clip(i.title, 80)} {about}"
+
+    def quality(self) -> str:
+        quality = self.report.quality
+        lines = [
+            f"{FINDING_ICON.get(f.level, '•')} {clip(shown(f.text, self.t), DETAIL_LIMIT)}"
+            for f in quality.findings
+        ]
+        if quality.unknown:
+            lines += self.unknown(quality.unknown)
+        items = lines or [self.t._("nothing checked yet")]
+        return self.fit(self.title(N_("Data quality")), items, N_("findings"))
+
+    def schedule(self) -> str:
+        t, report = self.t, self.report
+        title = self.title(N_("Next scheduled runs"))
+        if report.schedule_unknown:
+            return self.fit(title, self.unknown(report.schedule_unknown), N_("jobs"))
+        lines = []
+        for job in report.schedule:
+            if job.next_run_at:
+                nxt = t._("next %(when)s", when=self.at(job.next_run_at))
+            else:
+                nxt = t._("not scheduled")
+            if job.last_outcome:
+                last = t._(
+                    "last %(outcome)s (%(when)s)",
+                    outcome=job.last_outcome,
+                    when=self.at(job.last_scheduled_for),
+                )
+            else:
+                last = t._("never ran")
+            name = f"{clip(job.job_id, NAME_LIMIT)} ({clip(job.trigger, 40)})"
+            lines.append(f"• {name}: {nxt} · {last}")
+        return self.fit(title, lines, N_("jobs"))
+
+    def overall(self) -> str:
+        t, report = self.t, self.report
+        word = t._(OVERALL_WORD.get(report.overall, N_("UNKNOWN")))
+        icon = STATE_ICON.get(report.overall, "•")
+        reasons = [f"• {clip(shown(r, t), DETAIL_LIMIT)}" for r in report.reasons]
+        unknowns = [
+            "⚪ "
+            + t._(
+                "Could not learn %(what)s: %(why)s",
+                what=t._(name),
+                why=clip(shown(why, t), DETAIL_LIMIT),
+            )
+            for name, why in report.unknown_sections()
+        ]
+        title = f"{icon} *" + t._("Overall: %(state)s", state=word) + "*"
+        return self.fit(title, reasons + unknowns, N_("reasons"))
 
 
-def present(report: DailyReport) -> ReportView:
-    """Lay the report out for one Slack message (and the CLI)."""
-    clock = _Clock(report.timezone)
-    word = report.overall.upper()
-    icon = STATE_ICON.get(report.overall, "•")
-    reasons = [f"• {clip(r, DETAIL_LIMIT)}" for r in report.reasons]
-    unknowns = [f"⚪ Could not learn {clip(u, DETAIL_LIMIT)}" for u in report.unknowns()]
-    overall = fit(f"{icon} *Overall: {word}*", reasons + unknowns, noun="reasons")
+# Sync outcomes as the report names them.
+OUTCOME_WORDS = {
+    "applied": N_("applied"),
+    "refused": N_("refused"),
+    "failed": N_("failed"),
+    "interrupted": N_("interrupted"),
+    "nothing_to_do": N_("nothing_to_do"),
+    "busy": N_("busy"),
+}
+INCIDENT_STATES = frozenset({"open", "acknowledged", "resolved"})
+
+
+def present(report: DailyReport, translator: Translator | None = None) -> ReportView:
+    """Lay the report out for one Slack message (and the CLI), in ``translator``'s language
+    (English without one)."""
+    t = translator or english()
+    view = _View(report, t)
+    word = t._(OVERALL_WORD.get(report.overall, N_("UNKNOWN")))
     sections = [
-        ViewSection(overall),
-        *_models(report),
-        ViewSection(_syncs(report.syncs)),
-        ViewSection(_keys(report, clock)),
-        ViewSection(_incidents(report.incidents, clock)),
-        ViewSection(_quality(report)),
-        ViewSection(_schedule(report, clock)),
+        ViewSection(view.overall()),
+        *view.models(),
+        ViewSection(view.syncs()),
+        ViewSection(view.keys()),
+        ViewSection(view.incidents()),
+        ViewSection(view.quality()),
+        ViewSection(view.schedule()),
     ]
-    first_reason = f" — {clip(report.reasons[0], 200)}" if report.reasons else ""
+    day = report.day.isoformat()
+    if report.reasons:
+        fallback = t._(
+            "Daily report %(day)s: %(state)s — %(reason)s",
+            day=day,
+            state=word,
+            reason=clip(shown(report.reasons[0], t), 200),
+        )
+    else:
+        fallback = t._("Daily report %(day)s: %(state)s", day=day, state=word)
     return ReportView(
-        header=clip(f"📊 Daily report — {report.day.isoformat()}", 150),
-        fallback=f"Daily report {report.day.isoformat()}: {word}{first_reason}",
+        header=clip("📊 " + t._("Daily report — %(day)s", day=day), 150),
+        fallback=fallback,
         sections=tuple(sections),
-        footer=f"Generated {clock.at(report.generated_at)} ({report.timezone}) · {LEGEND}",
+        footer=t._(
+            "Generated %(when)s (%(zone)s) · %(legend)s",
+            when=view.at(report.generated_at),
+            zone=report.timezone,
+            legend=t._(LEGEND),
+        ),
     )

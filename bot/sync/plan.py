@@ -7,6 +7,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from bot.i18n import N_
+from bot.said import Said
 from bot.sources.records import normalise_model_slug, normalise_provider
 from bot.sync.merge import MERGED_FIELDS, MergedModel
 
@@ -189,18 +191,36 @@ def plan_sync(
 
 def check_guard(plan: SyncPlan, *, max_share: float, min_active: int, force: bool) -> GuardDecision:
     """Refuse a plan that deactivates too large a share or leaves too few active models."""
-    problems = []
+    problems: list[Said] = []
     if plan.active_before and len(plan.deactivate) / plan.active_before > max_share:
-        share = len(plan.deactivate) / plan.active_before
+        share = f"{len(plan.deactivate) / plan.active_before:.0%}"
+        limit = f"{max_share:.0%}"
         problems.append(
-            f"it would deactivate {len(plan.deactivate)} of {plan.active_before} active models "
-            f"({share:.0%}, limit {max_share:.0%})"
+            Said(
+                N_(
+                    "it would deactivate %(num)s of %(total)s active models"
+                    " (%(share)s, limit %(limit)s)"
+                ),
+                num=len(plan.deactivate),
+                total=plan.active_before,
+                share=share,
+                limit=limit,
+            )
         )
     if plan.deactivate and plan.active_after < min_active:
-        problems.append(f"it would leave {plan.active_after} active models (floor {min_active})")
+        problems.append(
+            Said(
+                N_("it would leave %(num)s active models (floor %(floor)s)"),
+                num=plan.active_after,
+                floor=min_active,
+            )
+        )
     if not problems:
         return GuardDecision(True)
-    reason = "; ".join(problems)
+    reason = Said.joined("; ", problems)
     if force:
         return GuardDecision(True, reason, overridden=True)
-    return GuardDecision(False, reason + ". Re-run with --force if this is really intended.")
+    refused = Said(
+        N_("%(problems)s. Re-run with --force if this is really intended."), problems=reason
+    )
+    return GuardDecision(False, refused)

@@ -5,19 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.errors import HelpRequested, UsageError
-from bot.help import wants_help
+from bot.errors import UNKNOWN_ARGUMENT, HelpRequested, UsageError
+from bot.help import COMMAND_HELP, wants_help
 from bot.providers import PROVIDERS
 from bot.sources.records import SourceResult
 from bot.sync.plan import GuardDecision, SyncPlan
 from bot.sync.validate import Violation
 
-SYNC_USAGE = (
-    "Usage: `/sync [all|providers|openai|anthropic|google|replicate|aa|github|defaults]"
-    " [--dry-run] [--force]`\n"
-    "`--dry-run` shows the whole diff and writes nothing; `--force` applies a sync the drop"
-    " guard refused (it still only deactivates, never deletes)."
-)
+SYNC_USAGE = COMMAND_HELP["/sync"].usage
 
 
 @dataclass(frozen=True)
@@ -109,5 +104,5 @@ def parse_sync_args(text: str) -> tuple[str, bool, bool]:
         elif lowered in ALL_SCOPES and not scope:
             scope = lowered
         else:
-            raise UsageError(f"Unknown argument `{word}`.", SYNC_USAGE)
+            raise UsageError(UNKNOWN_ARGUMENT, SYNC_USAGE, word=word)
     return scope or "all", dry_run, force

@@ -17,7 +17,9 @@ from redis.exceptions import RedisError
 
 from bot.app_cache import clear_prefixes
 from bot.db import Database
+from bot.i18n import N_
 from bot.locks import RedisLocks
+from bot.said import Said
 from bot.sources.records import SourceResult, failed, skipped
 from bot.sync.merge import MergedModel, category, merge
 from bot.sync.plan import check_guard, plan_sync
@@ -122,13 +124,16 @@ class SyncService:
             if lock is None:
                 holder = await self._locks.holder(LOCK_NAME)
                 report.holder = (
-                    f"{holder.holder} since {holder.since:%H:%M:%S} UTC"
+                    Said(
+                        N_("%(holder)s since %(when)s UTC"),
+                        holder=holder.holder,
+                        when=f"{holder.since:%H:%M:%S}",
+                    )
                     if holder
-                    else "another sync"
+                    else Said(N_("another sync"))
                 )
-                return self._end(
-                    report, "busy", f"a sync is already running ({report.holder})", started
-                )
+                running = Said(N_("a sync is already running (%(holder)s)"), holder=report.holder)
+                return self._end(report, "busy", running, started)
         try:
             await self._run_locked(report, progress)
         except asyncio.CancelledError:
@@ -154,13 +159,32 @@ class SyncService:
         report.not_finished = [
             s.name for s in self.steps_for(report.request.scope) if s.name not in finished
         ]
-        written = f" ({report.rows_written} rows)" if report.rows_written else ""
-        report.reason = {
-            "writing": "the bot shut down while writing; the transaction was rolled back,"
-            " nothing was written",
-            "written": f"the bot shut down after the changes were written{written}; the app's"
-            " cache may not have been cleared (clear it with /recover)",
-        }.get(report.stage, "the bot shut down before the sync finished; nothing was written")
+        if report.stage == "writing":
+            report.reason = Said(
+                N_(
+                    "the bot shut down while writing; the transaction was rolled back,"
+                    " nothing was written"
+                )
+            )
+        elif report.stage == "written" and report.rows_written:
+            report.reason = Said(
+                N_(
+                    "the bot shut down after the changes were written (%(num)s rows); the"
+                    " app's cache may not have been cleared (clear it with /recover)"
+                ),
+                num=report.rows_written,
+            )
+        elif report.stage == "written":
+            report.reason = Said(
+                N_(
+                    "the bot shut down after the changes were written; the app's cache may"
+                    " not have been cleared (clear it with /recover)"
+                )
+            )
+        else:
+            report.reason = Said(
+                N_("the bot shut down before the sync finished; nothing was written")
+            )
         self._end(report, "interrupted", report.reason, started)
         try:
             await asyncio.wait_for(asyncio.shield(self._finish(report)), INTERRUPTED_WRITE_S)
@@ -219,7 +243,8 @@ class SyncService:
                     force=request.force,
                 )
         except (PoolTimeout, psycopg.Error) as exc:
-            report.outcome, report.reason = "failed", f"database unavailable: {type(exc).__name__}"
+            report.outcome = "failed"
+            report.reason = Said(N_("database unavailable: %(error)s"), error=type(exc).__name__)
             return
         steps = self.steps_for(request.scope)
         report.stage = "fetching"
@@ -233,7 +258,9 @@ class SyncService:
         except (PoolTimeout, psycopg.Error) as exc:
             report.outcome = "failed"
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            report.reason = f"database error, nothing written (rolled back): {first}"
+            report.reason = Said(
+                N_("database error, nothing written (rolled back): %(error)s"), error=first
+            )
         await self._finish(report)
 
     async def _plan_and_apply(
@@ -259,7 +286,8 @@ class SyncService:
                 plan, max_share=self._max_share, min_active=self._min_active, force=request.force
             )
             if ok_count == 0:
-                report.outcome, report.reason = "failed", "every source failed; nothing changed"
+                report.outcome = "failed"
+                report.reason = Said(N_("every source failed; nothing changed"))
                 return
             if request.dry_run:
                 report.outcome = "dry_run"
@@ -279,9 +307,12 @@ class SyncService:
         try:
             report.cache_keys_cleared = await clear_prefixes(self._redis, self._prefixes)
         except (RedisError, OSError) as exc:
-            report.reason = (report.reason + "; " if report.reason else "") + (
-                f"the app's cache could not be cleared ({type(exc).__name__});"
-                " clear it with /recover"
+            not_cleared = Said(
+                N_("the app's cache could not be cleared (%(error)s); clear it with /recover"),
+                error=type(exc).__name__,
+            )
+            report.reason = Said.joined(
+                "; ", [report.reason, not_cleared] if report.reason else [not_cleared]
             )
 
     async def _finish(self, report: SyncReport) -> None:

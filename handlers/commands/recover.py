@@ -16,8 +16,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import HelpRequested, UsageError
+from bot.errors import UNKNOWN_ARGUMENT, HelpRequested, UsageError
 from bot.help import COMMAND_HELP, wants_help
+from bot.i18n import N_
 from bot.locks import LockHolder
 from bot.recovery import RecoveryOptions
 from bot.render import Message, Surface
@@ -50,7 +51,7 @@ def parse_recover_args(text: str) -> bool:
     words = text.split()
     for word in words:
         if word.lower() != "--dry-run":
-            raise UsageError(f"Unknown argument `{word}`.", COMMAND_HELP[Command.RECOVER].usage)
+            raise UsageError(UNKNOWN_ARGUMENT, COMMAND_HELP[Command.RECOVER].usage, word=word)
     return bool(words)
 
 
@@ -103,8 +104,10 @@ async def open_dialog(runtime: Runtime, call: Invocation[bool]) -> None:
     except SlackApiError as exc:
         why = str(exc.response.get("error"))
         log.warning("views.open for /recover failed: %s", why)
-        text = f"Slack did not open the recovery dialog ({why}); nothing was done. Try again."
-        notice = runtime.renderer.render("error", message=text, error_id=None)
+        said = N_("Slack did not open the recovery dialog (%(why)s); nothing was done. Try again.")
+        notice = runtime.renderer.render(
+            "error", message="", message_id=said, values={"why": why}, error_id=None
+        )
         await respond_message(runtime, call.respond, notice, visible=False)
 
 

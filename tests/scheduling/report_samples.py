@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bot.i18n import N_
 from bot.incidents import IncidentStats, Severity
 from bot.reports import (
     DailyReport,
@@ -17,11 +18,13 @@ from bot.reports import (
     ModelCounts,
     NextRun,
     OpenIncident,
+    ReportLayout,
     SourceSyncs,
     SyncSummary,
     Trend,
-    present,
 )
+from bot.reports.builder import NO_SCHEDULE
+from bot.said import Said, ngettext
 
 NOW = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)  # 09:00 in Seoul
 DAY = date(2026, 11, 26)
@@ -59,20 +62,20 @@ def _schedule() -> tuple[NextRun, ...]:
 
 def empty_report() -> DailyReport:
     """Nothing known at all: every section says why."""
-    why = "database unavailable (PoolTimeout)"
+    why = Said(N_("database unavailable (%(error)s)"), error="PoolTimeout")
     return DailyReport(
         generated_at=NOW,
         day=DAY,
         timezone="Asia/Seoul",
         overall="unknown",
-        reasons=("6 section(s) unknown",),
+        reasons=(Said(N_("%(num)s section(s) unknown"), num=6),),
         models=ModelCounts(unknown=why),
         syncs=SyncSummary(unknown=why),
         keys=KeyStates(unknown=why),
         incidents=IncidentSummary(unknown=why),
         quality=DataQuality(unknown=why),
         checks_unknown=why,
-        schedule_unknown="the scheduler's state was not given",
+        schedule_unknown=NO_SCHEDULE,
     )
 
 
@@ -97,7 +100,10 @@ def normal_report() -> DailyReport:
         day=DAY,
         timezone="Asia/Seoul",
         overall="down",
-        reasons=("1 critical incident open", "openai key invalid"),
+        reasons=(
+            ngettext("%(num)s critical incident open", "%(num)s critical incidents open", 1),
+            Said(N_("%(provider)s key %(status)s"), provider="openai", status="invalid"),
+        ),
         models=ModelCounts(
             total=Trend("total", _series(270, gaps=(3,))),
             by_source=tuple(
@@ -136,8 +142,21 @@ def normal_report() -> DailyReport:
         ),
         quality=DataQuality(
             findings=(
-                Finding("warning", "github_backup: placeholder data in sync #41 (not used)"),
-                Finding("ok", "GitHub backup: backup 2 days old (updated 2026-11-24)"),
+                Finding(
+                    "warning",
+                    Said(
+                        N_("%(source)s: placeholder data in sync #%(run)s (not used)"),
+                        source="github_backup",
+                        run=41,
+                    ),
+                ),
+                Finding(
+                    "ok",
+                    Said(
+                        N_("GitHub backup: %(detail)s"),
+                        detail="backup 2 days old (updated 2026-11-24)",
+                    ),
+                ),
             ),
             backup_age_days=2,
         ),
@@ -200,6 +219,6 @@ def huge_report() -> DailyReport:
 def template_samples() -> list[Any]:
     """Render contexts for tests/test_templates.py: empty, normal and very large."""
     return [
-        lambda make=make: {"view": present(make())}
+        lambda make=make: {"layout": ReportLayout(make())}
         for make in (empty_report, normal_report, huge_report)
     ]

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render import Message, Renderer
-from bot.reports import DailyReport, present, sparkline
+from bot.reports import DailyReport, ReportLayout, present, sparkline
 from bot.reports.view import SECTION_BUDGET, fit, trend_line
 from local_slack.server import LocalSlack
 from local_slack.validation import validate_blocks
@@ -28,7 +28,7 @@ REPORTS: dict[str, Callable[[], DailyReport]] = {
 
 def render(report: DailyReport) -> Message:
     """The report as the job posts it."""
-    return Renderer().render("daily_report", view=present(report))
+    return Renderer().render("daily_report", layout=ReportLayout(report))
 
 
 def section_texts(message: Message) -> list[str]:
@@ -94,6 +94,27 @@ def test_the_normal_report_says_what_an_engineer_needs() -> None:
         "• daily_report (every 15m): next 2026-11-26 09:15 · last ok (2026-11-26 09:00)",
     ):
         assert expected in texts, expected
+
+
+def test_the_report_is_written_in_the_channel_language() -> None:
+    """In Korean every word the report decides is Korean (the reasons, the unknowns, the
+    section titles, durations); names and details from the stores stay as they are."""
+    korean = Renderer().render("daily_report", lang="ko", layout=ReportLayout(normal_report()))
+    assert korean.blocks[0]["text"]["text"] == "📊 일일 보고서 — 2026-11-26"
+    texts = "\n".join(section_texts(korean))
+    for expected in (
+        "🔴 *전체 상태: 장애*",
+        "• 심각 인시던트 1건 열림",
+        "• openai 키 invalid",
+        "실행 4회: 적용 3건, 거부 1건",
+        "확인까지 중앙값 4분 · 해결까지 1시간 02분",
+        "⚠️ github_backup: 동기화 #41에 임시 데이터 (사용 안 함)",
+    ):
+        assert expected in texts, expected
+    assert "Overall" not in texts and "since yesterday" not in texts
+    empty_ko = Renderer().render("daily_report", lang="ko", layout=ReportLayout(empty_report()))
+    empty = section_texts(empty_ko)
+    assert "⚪ 활성 모델 정보를 알 수 없음: 데이터베이스 사용 불가 (PoolTimeout)" in empty[0]
 
 
 def test_an_empty_report_says_what_it_could_not_learn() -> None:

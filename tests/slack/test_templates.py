@@ -12,13 +12,17 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.blockkit import FALLBACK_TEXT, MAX_BLOCKS, VIEW_TITLE, Surface
+from bot.errors import NO_ARGUMENTS, SOMETHING_WENT_WRONG, UNKNOWN_ARGUMENT
 from bot.health.check import HealthGroup, HealthReport
 from bot.health.probes.base import ProbeResult, ProbeState
+from bot.health.probes.stores import NOT_CONFIGURED
 from bot.help import COMMAND_HELP, CommandHelp
+from bot.i18n import N_
 from bot.render import Message, Renderer, UnfilteredValueError
-from bot.reports import present
+from bot.reports import ReportLayout
+from bot.said import Said
 from bot.sources.records import SourceResult
-from bot.sync.plan import SyncPlan
+from bot.sync.plan import ExistingModel, SyncPlan, check_guard
 from bot.sync.service import SyncReport, SyncRequest
 from bot.sync.validate import Violation
 from local_slack.validation import validate_blocks
@@ -97,6 +101,15 @@ def _sync_report(outcome: str, *, reason: str = "", plan: bool = True) -> SyncRe
     return report
 
 
+def _refused_by_the_guard() -> SyncReport:
+    """The drop guard's own reason (words the catalog translates, numbers as data)."""
+    gone = [ExistingModel(f"id{i}", f"model-{i}", "openai", True, {}) for i in range(200)]
+    plan = SyncPlan(deactivate=gone, active_before=275)
+    report = _sync_report("refused")
+    report.reason = check_guard(plan, max_share=0.2, min_active=100, force=False).reason
+    return report
+
+
 def _interrupted_report() -> SyncReport:
     report = _sync_report("interrupted", reason="the bot shut down", plan=False)
     report.sources.append(
@@ -112,14 +125,37 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
         lambda: {"report": _report(ProbeState.DEGRADED, LONG)},
         lambda: {"report": _report(ProbeState.DOWN, "connection refused <@U123>")},
         lambda: {"report": _report(ProbeState.UNKNOWN, LONG, groups=1, per_group=40)},
+        lambda: {"report": _report(ProbeState.UNKNOWN, NOT_CONFIGURED)},
+        lambda: {"report": _report(ProbeState.OK, Said(N_("%(num)s active models"), num=270))},
     ],
     "usage": [
-        lambda: {"problem": "", "usage": "Usage: `/health`"},
+        lambda: {"problem": "", "usage": "/health [keys|db]"},
+        lambda: {
+            "problem": UNKNOWN_ARGUMENT,
+            "values": {"word": "<!channel> nonsense"},
+            "usage": COMMAND_HELP["/sync"].usage,
+        },
+        lambda: {
+            "problem": NO_ARGUMENTS,
+            "values": {"command": "/keys", "words": LONG},
+            "usage": COMMAND_HELP["/keys"].usage,
+        },
         lambda: {"problem": LONG, "usage": LONG},
     ],
     "error": [
         lambda: {"message": "Something went wrong.", "error_id": "ab12cd34"},
         lambda: {"message": LONG, "error_id": None},
+        lambda: {
+            "message": "Something went wrong on our side.",
+            "message_id": SOMETHING_WENT_WRONG,
+            "error_id": "ab12cd34",
+        },
+        lambda: {
+            "message": "",
+            "message_id": "%(dependency)s is unavailable: %(reason)s",
+            "values": {"dependency": "Vercel", "reason": LONG},
+            "error_id": None,
+        },
     ],
     "keys_report": [
         lambda: {"report": _keys_report("valid", "…abcd", 120.0, "key accepted")},
@@ -163,6 +199,7 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
             "user_id": LONG,
         },
         lambda: {"report": _interrupted_report(), "user_id": "U0ALICE"},
+        lambda: {"report": _refused_by_the_guard(), "user_id": "U0ALICE"},
     ],
     "stopped": [
         lambda: {"command": "/keys", "started": True},
@@ -189,7 +226,7 @@ SAMPLES: dict[str, list[Callable[[], dict[str, Any]]]] = {
     **HOME_SAMPLES,
     "daily_report": template_samples(),
     "not_authorized": [
-        lambda: {"what": "run /sync", "who_may": "configured operators"},
+        lambda: {"what": "run /sync", "who_may": "configured operators", "keys": "auth.operators"},
         lambda: {"what": LONG, "who_may": "<!channel>", "keys": LONG},
     ],
     **INCIDENT_SAMPLES,
@@ -256,7 +293,7 @@ OVERFLOW: dict[str, tuple[Callable[[], dict[str, Any]], tuple[str, ...]]] = {
     "busy": (lambda: {"command": HUGE, "stopping": False}, ("…",)),
     "stopped": (lambda: {"command": HUGE, "started": True}, ("…",)),
     "not_authorized": (lambda: {"what": HUGE, "who_may": HUGE}, ("…",)),
-    "daily_report": (lambda: {"view": present(huge_report())}, ("more providers",)),
+    "daily_report": (lambda: {"layout": ReportLayout(huge_report())}, ("more providers",)),
     **INCIDENT_OVERFLOW,
     **POSTMORTEM_OVERFLOW,
     **recovery_overflowing(HUGE),

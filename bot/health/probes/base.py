@@ -8,6 +8,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.i18n import N_
+from bot.said import Said
+
 
 class ProbeState(StrEnum):
     """What a probe learned. UNKNOWN is never shown as OK or as down."""
@@ -61,6 +64,6 @@ async def run_with_deadline(name: str, group: str, probe: ProbeFn, timeout_s: fl
             group=group,
             state=ProbeState.UNKNOWN,
             latency_ms=(time.perf_counter() - started) * 1000,
-            detail=f"timeout after {timeout_s:g} s",
+            detail=Said(N_("timeout after %(n)s s"), n=f"{timeout_s:g}"),
             status="timeout",
         )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 
 from bot.health.probes.base import ProbeResult, ProbeState
+from bot.i18n import N_
+from bot.said import Said
 
 
 def encode_cached(result: ProbeResult, checked_at: float) -> str:
@@ -44,7 +46,9 @@ def decode_cached(raw: str, now: float) -> ProbeResult | None:
             group=str(data["group"]),
             state=ProbeState(data["state"]),
             latency_ms=float(latency) if latency is not None else None,
-            detail=f"{data['detail']} (cached, {age} s old)",
+            detail=Said(
+                N_("%(detail)s (cached, %(age)s s old)"), detail=str(data["detail"]), age=age
+            ),
             status=str(data["status"]),
             facts=facts,
         )

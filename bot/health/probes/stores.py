@@ -11,6 +11,10 @@ from redis.exceptions import RedisError
 
 from bot.db import Database
 from bot.health.probes.base import ProbeResult, ProbeState
+from bot.i18n import N_
+from bot.said import Said
+
+NOT_CONFIGURED = Said(N_("not configured"))
 
 
 def _elapsed_ms(started: float) -> float:
@@ -21,7 +25,7 @@ async def probe_database(db: Database | None, *, timeout_s: float) -> ProbeResul
     """Connect, count active models, measure latency; name the reason when it fails."""
     name, group = "Database", "db"
     if db is None:
-        return ProbeResult(name, group, ProbeState.UNKNOWN, None, "not configured", "unconfigured")
+        return ProbeResult(name, group, ProbeState.UNKNOWN, None, NOT_CONFIGURED, "unconfigured")
     started = time.perf_counter()
     try:
         count = await db.count_active_models(timeout_s=min(1.0, timeout_s / 4))
@@ -31,13 +35,20 @@ async def probe_database(db: Database | None, *, timeout_s: float) -> ProbeResul
             name, group, ProbeState.DOWN, _elapsed_ms(started), reason, "unreachable"
         )
     except psycopg.Error as exc:
-        detail = f"connected, but the query failed: {str(exc).strip().splitlines()[0]}"
+        detail = Said(
+            N_("connected, but the query failed: %(error)s"),
+            error=str(exc).strip().splitlines()[0],
+        )
         return ProbeResult(
             name, group, ProbeState.DEGRADED, _elapsed_ms(started), detail, "query_failed"
         )
     # The database itself is healthy whatever the count; an empty or shrunken model table is
     # the data checks' business (app probe, sync drop guard), so it is stated, not judged, here.
-    detail = f"{count} active models" if count else "0 active models (the models table is empty)"
+    detail = (
+        Said(N_("%(num)s active models"), num=count)
+        if count
+        else Said(N_("0 active models (the models table is empty)"))
+    )
     facts: dict[str, str | int | float | None] = {"active_models": count}
     return ProbeResult(name, group, ProbeState.OK, _elapsed_ms(started), detail, "ok", facts)
 
@@ -46,7 +57,7 @@ async def probe_cache(redis: Redis | None, *, timeout_s: float) -> ProbeResult:
     """Redis PING with its latency."""
     name, group = "Cache (Redis)", "cache"
     if redis is None:
-        return ProbeResult(name, group, ProbeState.UNKNOWN, None, "not configured", "unconfigured")
+        return ProbeResult(name, group, ProbeState.UNKNOWN, None, NOT_CONFIGURED, "unconfigured")
     started = time.perf_counter()
     try:
         pong = await redis.ping()
@@ -58,6 +69,6 @@ async def probe_cache(redis: Redis | None, *, timeout_s: float) -> ProbeResult:
     latency = _elapsed_ms(started)
     if not pong:
         return ProbeResult(
-            name, group, ProbeState.DEGRADED, latency, "PING got no PONG", "bad_reply"
+            name, group, ProbeState.DEGRADED, latency, Said(N_("PING got no PONG")), "bad_reply"
         )
     return ProbeResult(name, group, ProbeState.OK, latency, "PONG", "ok")
