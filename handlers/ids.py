@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.i18n import N_
+
 
 class Command(StrEnum):
     """The slash commands in manifest.yaml."""
@@ -93,22 +95,29 @@ VIEW_ROLES: dict[ViewId, Role] = {ViewId.RECOVER_CONFIRM: Role.OPERATOR}
 
 # How a refusal names what was asked: "Only configured operators may <this>".
 ACTION_WORDS: dict[ActionId, str] = {
-    ActionId.INCIDENT_ACK: "acknowledge an alert",
-    ActionId.INCIDENT_ESCALATE_L2: "escalate an alert to Level 2",
-    ActionId.INCIDENT_ESCALATE_L3: "escalate an alert to Level 3",
-    ActionId.INCIDENT_RESOLVE: "resolve an alert",
-    ActionId.INCIDENT_LINK: "open an incident",
-    ActionId.HEALTH_OPEN_INCIDENT: "open an incident from /health",
-    ActionId.INCIDENT_POSTMORTEM: "draft an incident's postmortem",
-    ActionId.HOME_HEALTH_CHECK: "run a health check",
-    ActionId.HOME_SYNC_DRY_RUN: "run a sync dry run",
+    ActionId.INCIDENT_ACK: N_("acknowledge an alert"),
+    ActionId.INCIDENT_ESCALATE_L2: N_("escalate an alert to Level 2"),
+    ActionId.INCIDENT_ESCALATE_L3: N_("escalate an alert to Level 3"),
+    ActionId.INCIDENT_RESOLVE: N_("resolve an alert"),
+    ActionId.INCIDENT_LINK: N_("open an incident"),
+    ActionId.HEALTH_OPEN_INCIDENT: N_("open an incident from /health"),
+    ActionId.INCIDENT_POSTMORTEM: N_("draft an incident's postmortem"),
+    ActionId.HOME_HEALTH_CHECK: N_("run a health check"),
+    ActionId.HOME_SYNC_DRY_RUN: N_("run a sync dry run"),
 }
 # Who a role is, in a refusal ("Only <these> may ...") and the config keys that list them.
 ROLE_PEOPLE: dict[Role, tuple[str, str]] = {
-    Role.OPERATOR: ("configured operators", "auth.operators"),
+    Role.OPERATOR: (N_("configured operators"), "auth.operators"),
     Role.RESPONDER: (
-        "configured operators and the Level 2 people",
+        N_("configured operators and the Level 2 people"),
         "auth.operators, escalation.level2_primary, escalation.level2_backup",
     ),
 }
-VIEW_WORDS: dict[ViewId, str] = {ViewId.RECOVER_CONFIRM: "start a recovery"}
+VIEW_WORDS: dict[ViewId, str] = {ViewId.RECOVER_CONFIRM: N_("start a recovery")}
+# How a refusal names a command ("Only configured operators may run /sync").
+COMMAND_WORDS: dict[Command, str] = {
+    Command.HEALTH: N_("run /health"),
+    Command.KEYS: N_("run /keys"),
+    Command.SYNC: N_("run /sync"),
+    Command.RECOVER: N_("run /recover"),
+}

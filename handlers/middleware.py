@@ -27,6 +27,7 @@ from slack_bolt.response import BoltResponse
 from bot.audit import AuditEntry
 from bot.errors import NotAuthorizedError
 from bot.help import wants_help
+from bot.i18n import N_
 from bot.metrics import OTHER, closed_label
 from bot.runtime import Runtime
 from bot.workspace import Installation, same_workspace
@@ -34,6 +35,7 @@ from handlers.ids import (
     ACTION_ROLES,
     ACTION_WORDS,
     COMMAND_ROLES,
+    COMMAND_WORDS,
     ROLE_PEOPLE,
     VIEW_ROLES,
     VIEW_WORDS,
@@ -79,17 +81,18 @@ def asked_for(body: dict[str, Any]) -> Asked:
         role = COMMAND_ROLES[Command(name)] if name != OTHER else Role.OPERATOR
         if wants_help(str(body.get("text", ""))):
             role = Role.ANYONE  # help says what a command does; it does nothing
-        return Asked("command", name, role, f"run {name}")
+        words = COMMAND_WORDS[Command(name)] if name != OTHER else N_("run that command")
+        return Asked("command", name, role, words)
     kind = body.get("type")
     if kind == "block_actions":
         name = closed_label(_first(body.get("actions")).get("action_id"), ActionId)
         if name == OTHER:
-            return Asked("action", name, Role.OPERATOR, "press that button")
+            return Asked("action", name, Role.OPERATOR, N_("press that button"))
         return Asked("action", name, ACTION_ROLES[ActionId(name)], ACTION_WORDS[ActionId(name)])
     if kind == "view_submission":
         name = closed_label(_first(body.get("view")).get("callback_id"), ViewId)
         if name == OTHER:
-            return Asked("view", name, Role.OPERATOR, "submit that dialog")
+            return Asked("view", name, Role.OPERATOR, N_("submit that dialog"))
         return Asked("view", name, VIEW_ROLES[ViewId(name)], VIEW_WORDS[ViewId(name)])
     if kind == "event_callback":
         name = closed_label(_first(body.get("event")).get("type"), EventType)

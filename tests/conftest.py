@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 from redis import Redis as SyncRedis
+from redis.asyncio import Redis as AsyncRedis
 
 from bot.config_files import load_config_files
 from bot.db import Database
@@ -144,6 +145,14 @@ def database_url(module_database_url: str) -> str:
         if rows:
             conn.execute("TRUNCATE " + ", ".join(r[0] for r in rows) + " CASCADE")
     return module_database_url
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[AsyncRedis]:
+    """An asyncio client of the test's own (flushed) Redis database."""
+    client = AsyncRedis.from_url(redis_url)
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture

@@ -89,8 +89,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                 result = await transition(runtime.incidents, incident_id, user)
                 if not result.applied:
                     tz = ZoneInfo(runtime.settings.schedule.timezone)
-                    view = incident_view.refusal(result, tz=tz, now=datetime.now(UTC))
                     lang = await runtime.language_of(user)
+                    view = incident_view.refusal(
+                        result, tz=tz, now=datetime.now(UTC), t=runtime.renderer.translator(lang)
+                    )
                     message = runtime.renderer.render("incident_refused", lang=lang, refusal=view)
                     await _tell(runtime, respond, message, user)
 

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import UNKNOWN_ARGUMENT, HelpRequested, UsageError
 from bot.help import COMMAND_HELP, wants_help
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.locks import LockHolder
 from bot.recovery import RecoveryOptions
 from bot.render import Message, Surface
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # How long the running-recovery check may take before the dialog opens without it (the
 # submission is refused anyway while one runs); the trigger id lives 3 s in all.
 HOLDER_CHECK_S = 1.0
-SUBMIT, CLOSE = "Start", "Cancel"
+SUBMIT, CLOSE = N_("Start"), N_("Cancel")  # the dialog's buttons
 ALREADY_RUNNING = "a recovery is already running"
 INPUT_IDS = {
     "steps_block": BlockId.RECOVER_STEPS.value,
@@ -55,14 +55,17 @@ def parse_recover_args(text: str) -> bool:
     return bool(words)
 
 
-def modal_view(message: Message, *, callback_id: str, metadata: str) -> dict[str, Any]:
-    """A rendered MODAL message as a views.open ``view``."""
+def modal_view(
+    message: Message, *, callback_id: str, metadata: str, t: Translator | None = None
+) -> dict[str, Any]:
+    """A rendered MODAL message as a views.open ``view`` (its buttons worded by ``t``)."""
+    word = t.gettext if t is not None else str
     return {
         "type": "modal",
         "callback_id": callback_id,
         "title": {"type": "plain_text", "text": message.title},
-        "submit": {"type": "plain_text", "text": SUBMIT},
-        "close": {"type": "plain_text", "text": CLOSE},
+        "submit": {"type": "plain_text", "text": word(SUBMIT)},
+        "close": {"type": "plain_text", "text": word(CLOSE)},
         "private_metadata": metadata,
         "blocks": message.blocks,
     }
@@ -79,25 +82,30 @@ async def _running(runtime: Runtime) -> LockHolder | None:
 async def open_dialog(runtime: Runtime, call: Invocation[bool]) -> None:
     """Say who runs a recovery now (and stop), or open the confirmation dialog."""
     dry_run = call.args
+    # The dialog is the caller's alone: in their language as already known (the trigger id
+    # expires before Slack could be asked).
+    lang = runtime.known_language(call.user_id)
+    t = runtime.renderer.translator(lang)
     holder = await _running(runtime)
     if holder is not None and not dry_run:
         report = await runtime.recovery.record_refusal(
             RecoveryOptions(), actor=f"user:{call.user_id}", reason=ALREADY_RUNNING, holder=holder
         )
-        message = runtime.renderer.render("recover_summary", report=report)
+        message = runtime.renderer.render("recover_summary", lang=lang, report=report)
         await respond_message(runtime, call.respond, message, visible=False)
         return
     message = runtime.renderer.render(
         "recover_modal",
         surface=Surface.MODAL,
-        steps=runtime.recovery.describe_steps(),
+        lang=lang,
+        steps=runtime.recovery.describe_steps(t),
         dry_run=dry_run,
         holder=holder,
         ids=INPUT_IDS,
     )
     where = Where(call.channel_id or call.user_id, call.respond.response_url)
     view = modal_view(
-        message, callback_id=ViewId.RECOVER_CONFIRM.value, metadata=where.to_metadata()
+        message, callback_id=ViewId.RECOVER_CONFIRM.value, metadata=where.to_metadata(), t=t
     )
     try:
         await call.client.views_open(trigger_id=call.trigger_id, view=view)
@@ -106,7 +114,7 @@ async def open_dialog(runtime: Runtime, call: Invocation[bool]) -> None:
         log.warning("views.open for /recover failed: %s", why)
         said = N_("Slack did not open the recovery dialog (%(why)s); nothing was done. Try again.")
         notice = runtime.renderer.render(
-            "error", message="", message_id=said, values={"why": why}, error_id=None
+            "error", lang=lang, message="", message_id=said, values={"why": why}, error_id=None
         )
         await respond_message(runtime, call.respond, notice, visible=False)
 

@@ -21,6 +21,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.i18n import N_
 from bot.recovery import (
     ALL_STEPS,
     Outcome,
@@ -40,8 +41,8 @@ from handlers.progress import ProgressMessage
 log = logging.getLogger(__name__)
 
 SOURCE = Command.RECOVER.value  # the work's name in metrics and the error log
-NO_STEPS = "Choose at least one step."
-BUSY = "The bot is busy (or stopping) and started nothing; submit again in a moment."
+NO_STEPS = N_("Choose at least one step.")
+BUSY = N_("The bot is busy (or stopping) and started nothing; submit again in a moment.")
 KNOWN_STEPS = frozenset(step.value for step in ALL_STEPS)
 _CHANNEL = re.compile(r"^[CDGU][A-Z0-9]{2,30}$")
 
@@ -107,10 +108,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
         user_id = str((body.get("user") or {}).get("id", ""))
+        word = runtime.renderer.translator(runtime.known_language(user_id)).gettext
         try:
             options = parse_submission(view)
         except StepsError:
-            await ack(response_action="errors", errors={BlockId.RECOVER_STEPS.value: NO_STEPS})
+            errors = {BlockId.RECOVER_STEPS.value: word(NO_STEPS)}
+            await ack(response_action="errors", errors=errors)
             return
         where = Where.from_metadata(view.get("private_metadata"), user_id)
         key = str(view.get("id") or "") or None
@@ -125,11 +128,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                 await report_failure(runtime, _respond(where), SOURCE, error)
 
         async def abandoned() -> None:  # shutdown came before a worker was free
-            message = runtime.renderer.render("stopped", command=SOURCE, started=False)
+            lang = runtime.known_language(user_id)
+            message = runtime.renderer.render("stopped", lang=lang, command=SOURCE, started=False)
             await _tell(runtime, client, where, user_id, message, visible=False)
 
         if runtime.work.submit(SOURCE, guarded, abandon=abandoned) is not Admission.ACCEPTED:
-            await ack(response_action="errors", errors={BlockId.RECOVER_STEPS.value: BUSY})
+            await ack(response_action="errors", errors={BlockId.RECOVER_STEPS.value: word(BUSY)})
             return
         await ack(response_action="clear")
 
@@ -164,8 +168,14 @@ async def run_recovery(
     where: Where,
     key: str | None,
 ) -> RecoveryReport:
-    """Run one recovery with its progress message; the summary (or the refusal) at the end."""
-    render = runtime.renderer.render
+    """Run one recovery with its progress message; the summary (or the refusal) at the end.
+
+    The progress and the summary are seen in the channel: in ``slack.language``."""
+    lang = runtime.settings.language
+    t = runtime.renderer.translator(lang)
+
+    def render(name: str, **context: Any) -> Message:
+        return runtime.renderer.render(name, lang=lang, **context)
 
     async def reply(message: Message) -> None:
         await _tell(runtime, client, where, user_id, message, visible=True)
@@ -183,7 +193,7 @@ async def run_recovery(
 
     try:
         report = await runtime.recovery.run(
-            options, actor=f"user:{user_id}", idempotency_key=key, progress=on_progress
+            options, actor=f"user:{user_id}", idempotency_key=key, progress=on_progress, t=t
         )
     except asyncio.CancelledError:
         if last:  # shutdown cut the run off: its message says so, and how far it got

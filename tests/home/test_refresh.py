@@ -3,38 +3,19 @@ wrapper that signals every incident change without ever breaking or holding the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from redis.asyncio import Redis
 
 from bot.home import HomeViewers, SignallingNotifier
 from bot.incidents import RecordingNotifier
 from bot.incidents.notify import NotifyError
+from tests.clocks import HandClock
 from tests.incidents.factories import incident_like
-
-
-class Clock:
-    """Wall-clock seconds moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    """The test's own Redis database."""
-    client = Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
 
 
 async def test_viewers_are_remembered_for_the_ttl_newest_first(redis: Redis) -> None:
     """Two replicas share the viewers; a viewer drops out once the TTL has passed."""
-    clock = Clock()
+    clock = HandClock(1_800_000_000.0)
     one = HomeViewers(redis, ttl_s=600, clock=clock)
     other = HomeViewers(redis, ttl_s=600, clock=clock)
     await one.remember("U0ALICE")
@@ -48,7 +29,7 @@ async def test_viewers_are_remembered_for_the_ttl_newest_first(redis: Redis) -> 
 
 async def test_viewers_are_capped(redis: Redis) -> None:
     """Only the most recent ``limit`` viewers are kept."""
-    clock = Clock()
+    clock = HandClock(1_800_000_000.0)
     viewers = HomeViewers(redis, limit=3, clock=clock)
     for n in range(5):
         clock.now += 1

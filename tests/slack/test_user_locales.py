@@ -5,7 +5,6 @@ configured language."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,25 +14,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack_client import build_web_client
 from bot.slack_locale import KEY_PREFIX, UserLocales, slack_locale_lookup
 from local_slack.server import LocalSlack
+from tests.clocks import HandClock
 from tests.conftest import BOT_TOKEN, LOOPBACK_CLOSED
-
-
-class Clock:
-    """A monotonic clock moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    """The test's own Redis database."""
-    client = Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture
@@ -90,7 +72,7 @@ async def test_a_slack_failure_means_the_configured_language_until_retried(
     local_slack: LocalSlack, client: AsyncWebClient, redis: Redis
 ) -> None:
     """Slack refusing gives the default, not cached for the day: asked again after retry_s."""
-    clock = Clock()
+    clock = HandClock()
     locales = _locales(client, redis, clock=clock, retry_s=300)
     local_slack.fail_next("users.info", error="internal_error")
     assert await locales.language("U0KIM") == "en"
@@ -115,9 +97,7 @@ async def test_unreachable_slack_and_redis_mean_the_configured_language() -> Non
         await down_redis.aclose()
 
 
-async def test_redis_down_still_asks_slack(
-    local_slack: LocalSlack, client: AsyncWebClient
-) -> None:
+async def test_redis_down_still_asks_slack(local_slack: LocalSlack, client: AsyncWebClient) -> None:
     """Without Redis the locale still comes from Slack (and is kept in memory)."""
     down_redis = Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=1)
     try:
