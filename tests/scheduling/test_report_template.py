@@ -104,7 +104,7 @@ def test_the_report_is_written_in_the_channel_language() -> None:
     texts = "\n".join(section_texts(korean))
     for expected in (
         "🔴 *전체 상태: 장애*",
-        "• 심각 인시던트 1건 열림",
+        "• 심각 장애 1건 열림",
         "• openai 키 invalid",
         "실행 4회: 적용 3건, 거부 1건",
         "확인까지 중앙값 4분 · 해결까지 1시간 02분",
