@@ -317,3 +317,26 @@ async def test_unknown_arguments_get_the_usage(drive: RecoverDriver, text: str) 
     assert f"Unknown argument `{text.split()[0]}`" in body["text"]
     assert "/recover [--dry-run]" in body["text"]
     assert drive.slack.calls_for("views.open") == []
+
+
+async def test_a_korean_operator_gets_the_dialog_in_korean(
+    drive: RecoverDriver, local_slack: LocalSlack, database_url: str
+) -> None:
+    """The dialog is the operator's own: in their Slack language once the bot knows it (here
+    learned from the /keys they ran first), its buttons and its errors too."""
+    local_slack.workspace.add_user(OPERATOR, locale="ko-KR")
+    reply = await drive.bot.sender.command(
+        "/keys",
+        "",
+        response_url=local_slack.response_url_for("keys"),
+        user_id=OPERATOR,
+        channel_id=CHANNEL,
+    )
+    assert reply.status == 200
+    await drive.reply_to("keys")  # answered in the operator's language: now known
+    view = await drive.open_dialog()
+    assert view["title"]["text"] == "긴급 복구"
+    assert (view["submit"]["text"], view["close"]["text"]) == ("시작", "취소")
+    answer = await drive.submit(view, choices={"steps": []})
+    assert answer["errors"] == {"recover_steps": "단계를 하나 이상 고르세요."}
+    assert recovery_rows(database_url) == []
