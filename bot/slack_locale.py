@@ -90,40 +90,20 @@ class UserLocales:
         if cached is not None and cached[1] > self._clock():
             self._memory.move_to_end(user_id)
             return cached[0]
-        task = self._pending.get(user_id) or self._start(user_id)
+        task = self._pending.get(user_id)
+        if task is None:
+            task = asyncio.ensure_future(self._fetch(user_id))
+            self._pending[user_id] = task
+            task.add_done_callback(lambda _: self._pending.pop(user_id, None))
         return await asyncio.shield(task)
 
     def known_language(self, user_id: str | None) -> str:
-        """The language ``user_id`` reads as far as this process already knows, without waiting
-        (for an answer that cannot wait: an ack); the configured one otherwise. When it is not
-        known, it is learned in the background, so the person's next answer is in it."""
+        """The language ``user_id`` reads as far as this process already knows, without asking
+        anyone (for an answer that cannot wait: an ack); the configured one otherwise."""
         cached = self._memory.get(user_id) if user_id else None
         if cached is None or cached[1] <= self._clock():
-            self._learn(user_id)
             return self.default
         return negotiate(cached[0], self.default)
-
-    def _learn(self, user_id: str | None) -> None:
-        """Start looking ``user_id`` up without waiting (nothing when already under way or when
-        no event loop runs)."""
-        if not user_id or not _USER_ID.match(user_id) or user_id in self._pending:
-            return
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        self._start(user_id)
-
-    def _start(self, user_id: str) -> asyncio.Task[str | None]:
-        task = asyncio.ensure_future(self._fetch(user_id))
-        self._pending[user_id] = task
-        task.add_done_callback(lambda _: self._pending.pop(user_id, None))
-        return task
-
-    async def learned(self) -> None:
-        """Wait for the lookups under way (tests; shutdown)."""
-        if self._pending:
-            await asyncio.gather(*self._pending.values(), return_exceptions=True)
 
     def forget(self, user_id: str) -> None:
         """Drop the in-memory copy (the Redis copy expires by itself)."""

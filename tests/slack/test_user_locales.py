@@ -132,18 +132,3 @@ async def test_the_memory_cache_keeps_only_the_most_recent_people(
         "U0ALICE",
         "U0KIM",
     ]
-
-
-async def test_an_unknown_person_is_answered_at_once_and_learned_for_next_time(
-    local_slack: LocalSlack, client: AsyncWebClient, redis: Redis
-) -> None:
-    """known_language never waits: the configured language first, the lookup started behind
-    it (once, however often asked), the person's own language from then on."""
-    locales = _locales(client, redis)
-    assert [locales.known_language("U0KIM") for _ in range(3)] == ["en"] * 3
-    await locales.learned()
-    assert locales.known_language("U0KIM") == "ko"
-    assert len(local_slack.calls_for("users.info")) == 1
-    assert locales.known_language("not-a-user") == "en"
-    await locales.learned()
-    assert len(local_slack.calls_for("users.info")) == 1  # nothing asked about a non-id
