@@ -95,6 +95,7 @@ async def test_a_korean_user_reads_korean_and_the_channel_stays_english(
         for user, lang in ((KOREAN, "ko"), (ENGLISH, "en")):
             expected = runtime.renderer.render(template, lang=lang, report=report)
             assert _header(replies[user].body["blocks"]) == _header(expected.blocks), command
+        assert HANGUL.search(json.dumps(replies[KOREAN].body, ensure_ascii=False)), command
         assert not HANGUL.search(json.dumps(replies[ENGLISH].body, ensure_ascii=False))
 
     # help is answered in the ack, in the language already known for the person.
