@@ -115,3 +115,16 @@ async def local_slack(timed: Timed) -> AsyncIterator[LocalSlack]:
     await server.start()
     yield server
     await server.stop()
+
+
+def markdown_section(text: str, heading: str) -> list[str]:
+    """The non-empty lines of a Markdown document under ``heading``, up to the next ``## ``."""
+    lines = text.splitlines()
+    start = lines.index(heading) + 1
+    taken = []
+    for line in lines[start:]:
+        if line.startswith("## "):
+            break
+        if line:
+            taken.append(line)
+    return taken

@@ -12,7 +12,7 @@ from bot.i18n import Translator
 from bot.incidents import EventKind, IncidentService, Level, RecordingNotifier
 from bot.incidents.changes import ChangeLine
 from bot.incidents.postmortem import build_postmortem, draft_postmortem, postmortem_markdown
-from tests.incidents.conftest import START, FakeClock, ServiceFactory, alert
+from tests.incidents.conftest import START, FakeClock, ServiceFactory, alert, markdown_section
 
 KEY = "db_down"
 
@@ -56,7 +56,7 @@ async def test_a_scripted_incident_gives_its_timeline_in_order_with_durations(
     incident_id = await _scripted(service, clock)
     text = await draft_postmortem(service, incident_id, seoul["en"])
     assert text.startswith(f"# Postmortem draft: incident #{incident_id}, Database unreachable\n")
-    timeline = [line for line in _section(text, "## Timeline (Asia/Seoul)")]
+    timeline = [line for line in markdown_section(text, "## Timeline (Asia/Seoul)")]
     assert timeline == [
         "- 26 Nov 2026, 09:00:00 (+00:00:00) Opened, by alert:ci",
         "- 26 Nov 2026, 09:03:12 (+00:03:12) Acknowledged, by U0ALICE",
@@ -64,7 +64,7 @@ async def test_a_scripted_incident_gives_its_timeline_in_order_with_durations(
         " by U0ALICE",
         "- 26 Nov 2026, 09:48:17 (+00:48:17) Resolved: restarted the pooler, by U0BOB",
     ]
-    summary = _section(text, "## Summary")
+    summary = markdown_section(text, "## Summary")
     assert "- Severity: critical" in summary and "- Dedup key: `db_down`" in summary
     assert "- Alerts: 2, first seen 26 Nov 2026, 09:00:00, last seen 26 Nov 2026, 09:01:00" in (
         summary
@@ -73,12 +73,12 @@ async def test_a_scripted_incident_gives_its_timeline_in_order_with_durations(
     assert "- Time to acknowledge: 3 min 12 s" in summary
     assert "- Time to resolve: 48 min 17 s" in summary
     assert "- Resolution note: restarted the pooler" in summary
-    assert _section(text, "## What changed in the 24 hours before it opened") == [
+    assert markdown_section(text, "## What changed in the 24 hours before it opened") == [
         "- 26 Nov 2026, 08:00, sync runs: sync #7 (all, by schedule) applied",
         "- 26 Nov 2026, 06:00, Vercel: deployment dpl_1 READY",
     ]
     for heading in ("## Cause", "## Impact", "## Follow-ups"):
-        assert _section(text, heading)[0].endswith("_To be filled in._")
+        assert markdown_section(text, heading)[0].endswith("_To be filled in._")
 
 
 async def test_the_korean_draft_has_the_same_timeline_and_durations(
@@ -89,20 +89,20 @@ async def test_the_korean_draft_has_the_same_timeline_and_durations(
     incident_id = await _scripted(service, clock)
     text = await draft_postmortem(service, incident_id, seoul["ko"])
     assert text.startswith(f"# 포스트모템 초안: 장애 #{incident_id}, Database unreachable\n")
-    assert _section(text, "## 타임라인 (Asia/Seoul)") == [
+    assert markdown_section(text, "## 타임라인 (Asia/Seoul)") == [
         "- 2026년 11월 26일 오전 9:00:00 (+00:00:00) 장애 열림 · alert:ci",
         "- 2026년 11월 26일 오전 9:03:12 (+00:03:12) 확인함 · U0ALICE",
         "- 2026년 11월 26일 오전 9:08:12 (+00:08:12) Level 2로 에스컬레이션: Primary 담당자 호출"
         " (UPRIMARY) · U0ALICE",
         "- 2026년 11월 26일 오전 9:48:17 (+00:48:17) 해결: restarted the pooler · U0BOB",
     ]
-    summary = _section(text, "## 요약")
+    summary = markdown_section(text, "## 요약")
     assert "- 확인까지 걸린 시간: 3분 12초" in summary
     assert "- 해결까지 걸린 시간: 48분 17초" in summary
     assert "- 상태: 해결됨, Level 2, 에스컬레이션 1회" in summary
     assert "- 심각도: 심각" in summary
-    assert len(_section(text, "## 열리기 전 24시간 동안의 변경 사항")) == 2
-    assert _section(text, "## 원인") == ["_작성 필요._"]
+    assert len(markdown_section(text, "## 열리기 전 24시간 동안의 변경 사항")) == 2
+    assert markdown_section(text, "## 원인") == ["_작성 필요._"]
 
 
 async def test_automatic_escalations_and_level_3_are_named(
@@ -119,7 +119,9 @@ async def test_automatic_escalations_and_level_3_are_named(
     clock.advance(9)
     await service.resolve(opened.incident.id, actor="U0ALICE")
     text = await draft_postmortem(service, opened.incident.id, seoul["en"])
-    assert [line.split(") ", 1)[1] for line in _section(text, "## Timeline (Asia/Seoul)")] == [
+    assert [
+        line.split(") ", 1)[1] for line in markdown_section(text, "## Timeline (Asia/Seoul)")
+    ] == [
         "Opened, by system",
         "Escalated to Level 2: paged the primary (UPRIMARY), automatically: nobody had"
         " acknowledged, by system",
@@ -130,7 +132,7 @@ async def test_automatic_escalations_and_level_3_are_named(
     assert "- Time to resolve: 1 min 40 s" in text
     assert "- State: resolved, Level 3, 2 escalations" in text
     # No reader was configured: the draft says the changes were not recorded, not "none".
-    assert _section(text, "## What changed in the 24 hours before it opened") == [
+    assert markdown_section(text, "## What changed in the 24 hours before it opened") == [
         "_Not recorded: the changes were not read when this incident opened._"
     ]
 
@@ -171,16 +173,3 @@ async def test_the_changes_read_at_opening_are_kept_out_of_the_thread(
     await service.deliver_pending(older_than_s=60)  # the outbox catch-up skips it too
     lines = [call.args["event"].kind for call in notifier.named("thread_line")]
     assert EventKind.WHAT_CHANGED not in lines
-
-
-def _section(text: str, heading: str) -> list[str]:
-    """The non-empty lines under ``heading`` up to the next heading."""
-    lines = text.splitlines()
-    start = lines.index(heading) + 1
-    taken = []
-    for line in lines[start:]:
-        if line.startswith("## "):
-            break
-        if line:
-            taken.append(line)
-    return taken

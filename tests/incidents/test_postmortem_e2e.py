@@ -18,6 +18,7 @@ from bot.i18n import Translator, relative
 from local_slack.recording import RecordedCall
 from local_slack.server import LocalSlack
 from tests.harness import BotUnderTest, run_cli, start_bot_in_process
+from tests.incidents.conftest import markdown_section
 from tests.incidents.slack_side import (
     CHANNEL,
     OPERATOR,
@@ -111,17 +112,12 @@ def _record(database_url: str, incident_id: int) -> tuple[datetime, datetime, da
 
 
 def _steps(markdown: str, heading: str) -> list[re.Match[str]]:
-    lines = markdown.splitlines()
-    start = lines.index(heading) + 1
-    taken = []
-    for line in lines[start:]:
-        if line.startswith("## "):
-            break
-        if line:
-            match = STEP.match(line)
-            assert match is not None, line
-            taken.append(match)
-    return taken
+    steps = []
+    for line in markdown_section(markdown, heading):
+        match = STEP.match(line)
+        assert match is not None, line
+        steps.append(match)
+    return steps
 
 
 def _check_draft(markdown: str, incident_id: int, database_url: str) -> None:
