@@ -32,20 +32,18 @@ import secrets
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import psycopg
 from ack_latency import Server, bot_env, clean_env, pct, send_one
+from scratch import scratch_database
 
 from local_slack.recording import RecordedCall
 from local_slack.server import LocalSlack
 
 SCRIPT_DIR = Path(__file__).resolve().parent
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 HEALTH_MAX_RATIO = 3.0
 MIN_GAP_S = 0.99  # between two chat.update of one message as Slack receives them
 SETTLE_S = 20.0  # the last coalesced updates land within a second or two
@@ -251,19 +249,12 @@ def main() -> int:
     args = parser.parse_args()
     if min(args.alerts, args.keys, args.senders) < 1:
         parser.error("--alerts, --keys and --senders must be >= 1")
-    admin_url = os.environ.get("BENCH_DATABASE_URL", PG_URL)
-    name = f"aisi_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = urlunsplit(urlsplit(admin_url)._replace(path="/" + name))
-        return asyncio.run(run(url, args.alerts, args.keys, args.senders, args.health_every))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        print("interrupted; servers stopped", file=sys.stderr)
-        return 130
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database() as url:
+        try:
+            return asyncio.run(run(url, args.alerts, args.keys, args.senders, args.health_every))
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            print("interrupted; servers stopped", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":

@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+from scratch import scratch_database
 
 from bot.coalesce import Coalescer
 from bot.db import Database
@@ -39,8 +36,6 @@ from bot.incidents import (
 from bot.incidents.changes import ChangeLine
 from bot.incidents.machine import EscalationStep
 from bot.incidents.support import SupportRequest
-
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 class CoalescingNotifier:
@@ -166,16 +161,8 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=1.0)
     parser.add_argument("--spread", type=float, default=0.0, help="seconds the storm lasts")
     args = parser.parse_args()
-    admin_url = os.environ.get("BENCH_DATABASE_URL", PG_URL)
-    name = f"aisi_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = urlunsplit(urlsplit(admin_url)._replace(path="/" + name))
+    with scratch_database() as url:
         return asyncio.run(run(url, args.alerts, args.keys, args.interval, args.spread))
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
-import uuid
 from statistics import median
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from scratch import scratch_database
 
 from bot.db import Database
 from bot.incidents import EscalationPolicy, IncidentService, RecordingNotifier
@@ -34,7 +32,6 @@ from bot.reports import ReportBuilder
 from bot.scheduling import ScheduleConfig, job_statuses
 from jobs.daily_report import daily_report_message
 
-PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 MAX_RATIO = 2.0
 
 RECENT_SQL = """
@@ -200,15 +197,8 @@ def main() -> int:
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--reps", type=int, default=15)
     args = parser.parse_args()
-    name = f"aisi_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = urlunsplit(urlsplit(PG_URL)._replace(path="/" + name))
+    with scratch_database() as url:
         return asyncio.run(run(url, args.small, args.large, args.reps))
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

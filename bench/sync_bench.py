@@ -29,11 +29,11 @@ from pathlib import Path
 from statistics import median
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
-import psycopg
 from aiohttp import web
+from scratch import scratch_database
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # tests/ is not installed; the fixture reader lives there
@@ -55,7 +55,6 @@ from bot.sync.service import SourceStep, SyncReport, SyncRequest, SyncService  #
 from tests.fixture_files import fixture_bytes  # noqa: E402
 
 PAGE = "aa_leaderboard_page.html"  # tests/fixtures/ai-go/, stored gzipped
-PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 REPS = 5  # sync runs and COPYs (median); the page is parsed 3 times
 STALL_REPS = 10  # fetch+parse runs watched by the ticker (a rare full GC pass shows up)
@@ -294,16 +293,10 @@ async def bench_parse() -> dict[str, float]:
 
 
 async def main_async(models: int) -> int:
-    name = f"bench_sync_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = urlunsplit(urlsplit(PG_URL)._replace(path="/" + name))
+    with scratch_database("bench_sync") as url:
+        name = urlsplit(url).path[1:]
         print(f"scratch database {name}; {models} synthetic models, 10 providers\n")
         sync = await bench_sync(url, models)
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     page = await bench_parse()
     failures = [
         f"ratio {sync['ratio']:.2f} < {MIN_RATIO}" if sync["ratio"] < MIN_RATIO else "",
