@@ -28,7 +28,7 @@ lint: $(STAMP)
 ## The message catalogs: extract the text to translate (babel.cfg), merge it into each
 ## language's messages.po (translate what is new there), then compile the .mo files the
 ## package ships. tests/test_catalogs.py fails when this was not run after a change.
-LOCALES := bot/locales
+LOCALES := bot/i18n/locales
 messages: $(STAMP)
 	$(BIN)/pybabel --quiet extract -F babel.cfg --sort-by-file --add-location=file \
 		--project=aisi-bot --omit-header -o $(LOCALES)/messages.pot .

@@ -44,8 +44,8 @@ import aiohttp
 from aiohttp import web
 from sustained import BUSY_MARK, WrkResult, ensure_wrk, run_wrk, write_script
 
-from bot.config_files import load_config_files
-from bot.settings import SECRET_ENV, URL_DEFAULTS, load_settings
+from bot.settings.files import load_config_files
+from bot.settings.model import SECRET_ENV, URL_DEFAULTS, load_settings
 from local_slack.payloads import signed_headers, slash_command_form
 from local_slack.server import LocalSlack, RecordedCall
 

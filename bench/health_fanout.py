@@ -34,13 +34,13 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # tests/ is not installed; the stand-in server lives there
     sys.path.insert(0, str(REPO))
 
+from bot.app.runtime import Runtime  # noqa: E402
+from bot.app.wiring import build_runtime  # noqa: E402
 from bot.health.check import HealthReport  # noqa: E402
 from bot.health.probes.base import ProbeResult  # noqa: E402
-from bot.providers import PROVIDER  # noqa: E402
-from bot.result_cache import KEY_PREFIX  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
-from bot.wiring import build_runtime  # noqa: E402
+from bot.settings.model import load_settings  # noqa: E402
+from bot.sources.provider_table import PROVIDER  # noqa: E402
+from bot.stores.result_cache import KEY_PREFIX  # noqa: E402
 from tests.upstreams import (  # noqa: E402
     APP_HEALTH,
     APP_MODELS,

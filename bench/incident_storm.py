@@ -22,8 +22,6 @@ from collections.abc import Sequence
 
 from scratch import scratch_database
 
-from bot.coalesce import Coalescer
-from bot.db import Database
 from bot.incidents import (
     AlertInput,
     EscalationPolicy,
@@ -36,6 +34,8 @@ from bot.incidents import (
 from bot.incidents.changes import ChangeLine
 from bot.incidents.machine import EscalationStep
 from bot.incidents.support import SupportRequest
+from bot.slack.coalesce import Coalescer
+from bot.stores.db import Database
 
 
 class CoalescingNotifier:

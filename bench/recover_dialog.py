@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/recover_dialog.py [--rounds N] [--workers 2]
 
-The bot runs in this process (``bot.wiring.running_bot``, HTTP mode) against a local Slack
+The bot runs in this process (``bot.app.wiring.running_bot``, HTTP mode) against a local Slack
 server; signed ``/recover`` commands go over real HTTP. For each command the bench times
 the ack and the moment ``views.open`` reaches the Slack server (the trigger id is used).
 
@@ -30,8 +30,8 @@ from time import perf_counter
 
 import aiohttp
 
-from bot.settings import URL_DEFAULTS, load_settings
-from bot.wiring import running_bot
+from bot.app.wiring import running_bot
+from bot.settings.model import URL_DEFAULTS, load_settings
 from local_slack.sender import SlackRequestSender
 from local_slack.server import LocalSlack
 
@@ -92,7 +92,7 @@ async def main(rounds: int, workers: int) -> int:
         with tempfile.TemporaryDirectory(prefix="aisi-bench-") as tmp:
             settings = load_settings(_env(slack, token, secret, Path(tmp), workers))
             async with running_bot(settings, host="127.0.0.1", port=0) as bot:
-                await asyncio.wait_for(bot.runtime.migrated.wait(), 30)
+                await asyncio.wait_for(bot.app.runtime.migrated.wait(), 30)
                 url = f"http://127.0.0.1:{bot.port}/slack/events"
                 async with aiohttp.ClientSession() as session:
                     sender = SlackRequestSender(session, url, secret)
@@ -108,11 +108,11 @@ async def main(rounds: int, workers: int) -> int:
                         await release.wait()
 
                     for _ in range(workers):  # every worker busy…
-                        bot.runtime.work.submit("bench-hold", hold)
+                        bot.app.runtime.work.submit("bench-hold", hold)
                     await asyncio.wait_for(all_busy.wait(), 10)
                     for _ in range(workers * 2):  # …and the queue full
-                        bot.runtime.work.submit("bench-hold", hold)
-                    assert bot.runtime.work.queued == workers * 2
+                        bot.app.runtime.work.submit("bench-hold", hold)
+                    assert bot.app.runtime.work.queued == workers * 2
                     busy = [await _round(sender, slack) for _ in range(rounds)]
                     release.set()
     finally:

@@ -25,11 +25,11 @@ from statistics import median
 import psycopg
 from scratch import scratch_database
 
-from bot.db import Database
 from bot.incidents import EscalationPolicy, IncidentService, RecordingNotifier
-from bot.render import Renderer
 from bot.reports import ReportBuilder
 from bot.scheduling import ScheduleConfig, job_statuses
+from bot.slack.render import Renderer
+from bot.stores.db import Database
 from jobs.daily_report import daily_report_message
 
 MAX_RATIO = 2.0

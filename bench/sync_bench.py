@@ -41,15 +41,15 @@ if str(REPO) not in sys.path:  # tests/ is not installed; the fixture reader liv
 
 import bot.sync.service as service_mod  # noqa: E402
 import bot.sync.store as store_mod  # noqa: E402
-from bot.cache import build_redis  # noqa: E402
-from bot.db import Database  # noqa: E402
-from bot.lifecycle import freeze_startup_objects  # noqa: E402
+from bot.app.lifecycle import freeze_startup_objects  # noqa: E402
 from bot.sources.aa_page import (  # noqa: E402
     LEADERBOARD_PATH,
     fetch_aa_page,
     parse_leaderboard_html,
 )
 from bot.sources.records import ModelRecord, SourceResult  # noqa: E402
+from bot.stores.cache import build_redis  # noqa: E402
+from bot.stores.db import Database  # noqa: E402
 from bot.sync.plan import SYNCED_COLUMNS  # noqa: E402
 from bot.sync.service import SourceStep, SyncReport, SyncRequest, SyncService  # noqa: E402
 from tests.fixture_files import fixture_bytes  # noqa: E402

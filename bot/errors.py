@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.i18n import N_
+from bot.i18n.translator import N_
 
 # The problem line of a usage error naming one argument a command does not take.
 UNKNOWN_ARGUMENT = N_("Unknown argument `%(word)s`.")

@@ -12,7 +12,7 @@ import logging
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
 from handlers import actions, commands, errors, events, middleware, views
 
 

@@ -13,11 +13,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.app.runtime import Runtime
 from bot.errors import HelpRequested, UsageError
-from bot.help import COMMAND_HELP
-from bot.i18n import DEFAULT_LANGUAGE
-from bot.render import Message, Renderer
-from bot.runtime import Runtime
+from bot.i18n.translator import DEFAULT_LANGUAGE
+from bot.slack.help import COMMAND_HELP
+from bot.slack.render import Message, Renderer
 from handlers.ids import Command
 
 A = TypeVar("A")

@@ -24,11 +24,11 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 
+from bot.app.metrics import closed_label
+from bot.app.runtime import Runtime
+from bot.app.work import Admission
 from bot.errors import SOMETHING_WENT_WRONG, BotError, NotAuthorizedError
-from bot.metrics import closed_label
-from bot.render import Message, Surface
-from bot.runtime import Runtime
-from bot.work import Admission
+from bot.slack.render import Message, Surface
 from handlers.common import respond_message, send_dm
 
 log = logging.getLogger("aisi.handlers")

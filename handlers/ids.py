@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.i18n import N_
+from bot.i18n.translator import N_
 
 
 class Command(StrEnum):

@@ -1,6 +1,6 @@
 """Global middleware: what every verified request passes before any listener, in this order.
 
-1. Only the bot's own workspace (``bot.workspace``): a request from another team or
+1. Only the bot's own workspace (``bot.slack.workspace``): a request from another team or
    organisation is acknowledged and ignored (a slash command is told why, ephemerally).
 2. Each Slack event once: a delivery Slack retries carries the same ``event_id`` and is
    acknowledged without running its listener again.
@@ -24,13 +24,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
-from bot.audit import AuditEntry
+from bot.app.metrics import OTHER, closed_label
+from bot.app.runtime import Runtime
 from bot.errors import NotAuthorizedError
-from bot.help import wants_help
-from bot.i18n import N_
-from bot.metrics import OTHER, closed_label
-from bot.runtime import Runtime
-from bot.workspace import Installation, same_workspace
+from bot.i18n.translator import N_
+from bot.slack.help import wants_help
+from bot.slack.workspace import Installation, same_workspace
+from bot.stores.audit import AuditEntry
 from handlers.ids import (
     ACTION_ROLES,
     ACTION_WORDS,

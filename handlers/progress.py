@@ -1,7 +1,7 @@
 """A long job's progress in one Slack message: posted once, updated in place, then the result.
 
 ``start`` posts the message in the channel; ``update`` replaces its content, at most once a
-second (``bot.coalesce``: a burst of steps becomes one update showing the newest); ``finish``
+second (``bot.slack.coalesce``: a burst of steps becomes one update showing the newest); ``finish``
 shows the final content at once. When the bot cannot post in the channel (not invited, a
 DM it cannot reach), or the final update fails, the final content goes through the
 command's ``response_url`` instead: the person always gets the result. /sync uses it, and
@@ -16,9 +16,9 @@ from collections.abc import Awaitable, Callable
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.coalesce import Coalescer, RetryAfter
-from bot.http import parse_retry_after
-from bot.render import Message
+from bot.slack.coalesce import Coalescer, RetryAfter
+from bot.slack.render import Message
+from bot.upstream.http import parse_retry_after
 
 log = logging.getLogger(__name__)
 

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.checks import CheckRunner, NamedCheck
-from bot.i18n import DEFAULT_LANGUAGE
+from bot.i18n.translator import DEFAULT_LANGUAGE
 from bot.incidents import IncidentService
-from bot.render import Renderer
 from bot.reports import ReportBuilder
 from bot.scheduling import Scheduler
+from bot.slack.post import PostMessage
+from bot.slack.render import Renderer
 from bot.sync.service import SyncService
 from jobs import daily_report, escalations, key_checks, source_checks, sync
-from jobs.services import PostMessage
 
 
 @dataclass(frozen=True)

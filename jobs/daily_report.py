@@ -13,11 +13,12 @@ from typing import Protocol
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from bot.i18n import DEFAULT_LANGUAGE
-from bot.render import Message, Renderer
-from bot.reports import DailyReport, ReportBuilder, ReportLayout
+from bot.i18n.translator import DEFAULT_LANGUAGE
+from bot.reports import DailyReport, ReportBuilder
 from bot.scheduling import Firing, JobId, JobResult, JobStatus, Scheduler
-from jobs.services import PostError, PostMessage
+from bot.slack.post import PostError, PostMessage
+from bot.slack.render import Message, Renderer
+from bot.slack.report_view import ReportLayout
 
 log = logging.getLogger(__name__)
 JOB_ID = JobId.DAILY_REPORT.value

@@ -19,8 +19,8 @@ from collections.abc import Iterator, Mapping
 from enum import Enum
 from typing import Any
 
-from bot.i18n import Translator
-from bot.render import Message, Renderer
+from bot.i18n.translator import Translator
+from bot.slack.render import Message, Renderer
 
 PSEUDO = "qps"  # the tag locales reserve for pseudo-localisation
 OPEN, CLOSE = "⟦", "⟧"

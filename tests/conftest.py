@@ -23,9 +23,9 @@ import pytest
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis as AsyncRedis
 
-from bot.config_files import load_config_files
-from bot.db import Database
-from bot.settings import URL_DEFAULTS, StatusPage, parse_status_pages
+from bot.settings.files import load_config_files
+from bot.settings.model import URL_DEFAULTS, StatusPage, parse_status_pages
+from bot.stores.db import Database
 from local_slack.server import LocalSlack
 from tests.harness import BotUnderTest, start_bot_in_process
 from tests.netguard.sitecustomize import ENV_FLAG, install
@@ -76,7 +76,7 @@ def pg_admin_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return url
-    from bot.embedded import EmbeddedPostgres
+    from bot.app.embedded import EmbeddedPostgres
 
     server = EmbeddedPostgres(_store_dir("pg"))
     _embedded["pg"] = server
@@ -89,7 +89,7 @@ def redis_base_url() -> str:
     url = os.environ.get("TEST_REDIS_URL")
     if url:
         return url
-    from bot.embedded import EmbeddedRedis
+    from bot.app.embedded import EmbeddedRedis
 
     server = EmbeddedRedis(_store_dir("redis"))
     _embedded["redis"] = server

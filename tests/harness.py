@@ -13,9 +13,9 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.runtime import Runtime
-from bot.settings import LEGACY_AA_ENV, SECRET_ENV, URL_DEFAULTS, load_settings
-from bot.wiring import running_bot
+from bot.app.runtime import Runtime
+from bot.app.wiring import running_bot
+from bot.settings.model import LEGACY_AA_ENV, SECRET_ENV, URL_DEFAULTS, load_settings
 from local_slack.sender import SlackRequestSender
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,7 +53,7 @@ class BotUnderTest:
 async def start_bot_in_process(
     env: Mapping[str, str], *, wait_migrated: bool = True
 ) -> AsyncIterator[BotUnderTest]:
-    """Start the bot as `serve` does (HTTP mode, through ``bot.wiring``) on an ephemeral port."""
+    """Start the bot as `serve` does (HTTP mode, ``bot.app.wiring``) on an ephemeral port."""
     settings = load_settings(env)
     async with running_bot(settings, host="127.0.0.1", port=0) as running:
         runtime = running.runtime

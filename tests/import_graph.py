@@ -1,5 +1,6 @@
 """The bot's import graph, read from the code with ``ast`` (every import, also inside
-functions and under TYPE_CHECKING), and the two rules it must keep."""
+functions and under TYPE_CHECKING), and the rules it must keep: layers that
+import one way, Slack only where Slack belongs, no cycle, a short root of ``bot/``."""
 
 from __future__ import annotations
 
@@ -9,11 +10,51 @@ from pathlib import Path
 
 # The bot's own top-level packages.
 PACKAGES = ("bot", "handlers", "jobs", "local_slack")
-# What a domain package may never import: Slack, templates, the Slack side, the stand-in.
-FORBIDDEN_IN_DOMAIN = ("slack_bolt", "slack_sdk", "jinja2", "handlers", "local_slack")
-# Subpackages of bot/ that are adapters rather than domains: the command line is an entry
-# point like serve and local mode, and may reach the composition root.
-ADAPTER_PACKAGES: frozenset[str] = frozenset({"bot.cli"})
+# The most modules that may sit directly under bot/ (``__init__`` counts).
+MAX_ROOT_MODULES = 6
+# The layers, from the bottom; each module belongs to exactly one (``layer_of``).
+BASE, DOMAIN, SLACK, APP, ENTRY, STAND_IN = "base", "domain", "slack", "app", "entry", "stand-in"
+# bot's bottom layer: what every domain stands on.
+BASE_PACKAGES = ("bot.settings", "bot.stores", "bot.i18n", "bot.upstream")
+BASE_MODULES = ("bot", "bot.errors")
+# Which layers each layer may import (its own included). The process (app) registers the
+# handlers and jobs it serves, and starts the Slack stand-in in local mode.
+MAY_IMPORT: dict[str, frozenset[str]] = {
+    BASE: frozenset({BASE}),
+    DOMAIN: frozenset({BASE, DOMAIN}),
+    SLACK: frozenset({BASE, DOMAIN, SLACK}),
+    APP: frozenset({BASE, DOMAIN, SLACK, APP, ENTRY, STAND_IN}),
+    ENTRY: frozenset({BASE, DOMAIN, SLACK, APP, ENTRY}),
+    STAND_IN: frozenset({BASE, DOMAIN, SLACK, STAND_IN}),
+}
+# Outside libraries only some layers may import.
+SLACK_LIBRARIES = ("slack_sdk", "slack_bolt")
+LIBRARIES_ALLOWED_IN: dict[str, frozenset[str]] = {
+    "slack_sdk": frozenset({SLACK, APP, ENTRY, STAND_IN}),
+    "slack_bolt": frozenset({SLACK, APP, ENTRY, STAND_IN}),
+    "jinja2": frozenset({SLACK, APP, ENTRY, STAND_IN}),
+}
+
+
+def layer_of(module: str) -> str:
+    """The layer of a module of the bot's packages; any other module under bot/ (a new
+    package, or a module put directly under bot/) is domain until it is named otherwise."""
+    top = module.split(".")[0]
+    if top in ("handlers", "jobs"):
+        return ENTRY
+    if top == "local_slack":
+        return STAND_IN
+
+    def under(package: str) -> bool:
+        return module == package or module.startswith(package + ".")
+
+    if under("bot.app") or under("bot.cli"):
+        return APP  # the process, and the command line: both are entry points into bot/
+    if under("bot.slack"):
+        return SLACK
+    if module in BASE_MODULES or any(under(p) for p in BASE_PACKAGES):
+        return BASE
+    return DOMAIN
 
 
 def module_name(root: Path, path: Path) -> str:
@@ -94,26 +135,29 @@ def find_cycle(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
     return None
 
 
-def domain_package(module: str) -> str | None:
-    """``bot.health`` for ``bot.health.probes.keys``: the domain a module belongs to, if any."""
-    parts = module.split(".")
-    if len(parts) < 3 or parts[0] != "bot":
-        return None  # bot's own top-level modules (wiring, render, cli, ...) are not a domain
-    package = ".".join(parts[:2])
-    return None if package in ADAPTER_PACKAGES else package
+def layer_violations(edges: Mapping[str, Iterable[str]]) -> list[str]:
+    """``module (layer) imports target (layer)`` for each import against the layers."""
+    found = []
+    for module, imported in sorted(edges.items()):
+        layer = layer_of(module)
+        for target in sorted(imported):
+            if layer_of(target) not in MAY_IMPORT[layer]:
+                found.append(f"{module} ({layer}) imports {target} ({layer_of(target)})")
+    return found
 
 
-def domain_violations(root: Path, everything: Mapping[str, Iterable[str]]) -> list[str]:
-    """``module imports forbidden`` for each domain module importing what it may not."""
-    packages = {module_name(root, p.parent) for p in (root / "bot").glob("*/__init__.py")}
+def library_violations(everything: Mapping[str, Iterable[str]]) -> list[str]:
+    """``module (layer) imports library`` for Slack's and Jinja2's libraries out of place."""
     found = []
     for module, imported in sorted(everything.items()):
-        domain = domain_package(module) if module != "bot" else None
-        if domain is None and module in packages - ADAPTER_PACKAGES:
-            domain = module  # a domain package's own __init__
-        if domain is None:
-            continue
+        layer = layer_of(module)
         for target in sorted(imported):
-            if target.split(".")[0] in FORBIDDEN_IN_DOMAIN:
-                found.append(f"{module} imports {target}")
+            allowed = LIBRARIES_ALLOWED_IN.get(target.split(".")[0])
+            if allowed is not None and layer not in allowed:
+                found.append(f"{module} ({layer}) imports {target}")
     return found
+
+
+def modules_directly_under_bot(root: Path) -> list[str]:
+    """The ``.py`` files directly in ``bot/`` (``__init__`` included)."""
+    return sorted(p.name for p in (root / "bot").glob("*.py"))

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from bot.audit import AuditEntry, AuditLog
-from bot.db import Database
+from bot.stores.audit import AuditEntry, AuditLog
+from bot.stores.db import Database
 
 
 async def test_decisions_are_stored_and_read_back_newest_first(database_url: str) -> None:
@@ -38,7 +38,7 @@ async def test_a_decision_the_database_cannot_take_is_logged_in_full(
     await db.open()
     try:
         audit = AuditLog(db, write_timeout_s=0.5)
-        with caplog.at_level(logging.WARNING, logger="bot.audit"):
+        with caplog.at_level(logging.WARNING, logger="bot.stores.audit"):
             audit.record(AuditEntry("U0MALLORY", "T0", "command:/sync", False, "not listed"))
             await audit.flush(timeout_s=10)
     finally:

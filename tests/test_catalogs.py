@@ -15,10 +15,10 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.i18n import DEFAULT_LANGUAGE, SUPPORTED
+from bot.i18n.translator import DEFAULT_LANGUAGE, SUPPORTED
 from tests.harness import REPO
 
-LOCALES = REPO / "bot" / "locales"
+LOCALES = REPO / "bot" / "i18n" / "locales"
 TRANSLATED = [lang for lang in SUPPORTED if lang != DEFAULT_LANGUAGE]
 FIX = "run `make messages` (and translate what is new)"
 

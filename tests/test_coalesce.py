@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from bot.coalesce import Coalescer, CoalescerClosedError, RetryAfter
+from bot.slack.coalesce import Coalescer, CoalescerClosedError, RetryAfter
 
 INTERVAL = 0.05
 

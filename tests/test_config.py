@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config_values import as_duration
 from bot.errors import ConfigError
-from bot.settings import URL_DEFAULTS, load_settings
+from bot.settings.model import URL_DEFAULTS, load_settings
+from bot.settings.values import as_duration
 from tests.harness import REPO
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
-from bot.settings import load_settings
+from bot.settings.model import load_settings
 from tests.harness import REPO
 
 
@@ -54,7 +54,7 @@ def test_a_key_set_by_the_environment_too_is_still_known(tmp_path: Path) -> None
 
 
 def test_the_shipped_config_has_no_unknown_keys(tmp_path: Path) -> None:
-    """The packaged defaults (bot/config/settings.toml) load: every key in them is read."""
+    """The packaged defaults (bot/settings/defaults/settings.toml) load: every key is read."""
     load_settings(_config(tmp_path, ""))
 
 

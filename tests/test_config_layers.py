@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config_files import DEFAULT_SETTINGS, checkout_config_dir, config_files, override_dir
 from bot.errors import ConfigError
-from bot.settings import load_settings
+from bot.settings.files import DEFAULT_SETTINGS, checkout_config_dir, config_files, override_dir
+from bot.settings.model import load_settings
 from tests.harness import REPO
 
 

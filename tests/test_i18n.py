@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.i18n import Translator, cli_language, load_translations, negotiate, relative, translator
+from bot.i18n.translator import (
+    Translator,
+    cli_language,
+    load_translations,
+    negotiate,
+    relative,
+    translator,
+)
 
 AT = datetime(2026, 11, 29, 0, 41, 5, tzinfo=UTC)  # 09:41:05 in Seoul
 
@@ -50,7 +57,7 @@ def test_the_cli_follows_lang_then_the_environment_then_the_setting() -> None:
 
 
 def test_the_korean_catalog_comes_from_the_package() -> None:
-    """ko is the compiled catalog in bot/locales; en needs none (its ids are English)."""
+    """ko is the compiled catalog in bot/i18n/locales; en needs none (its ids are English)."""
     korean = load_translations("ko")
     assert isinstance(korean, gettext.GNUTranslations)
     assert korean.gettext("%(n)s min") == "%(n)s분"

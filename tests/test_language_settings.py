@@ -8,7 +8,7 @@ import pytest
 
 from bot.cli import _parser, main
 from bot.errors import ConfigError
-from bot.settings import load_settings
+from bot.settings.model import load_settings
 
 
 def test_the_language_defaults_to_english(tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.logs import MAX_MESSAGE_CHARS, setup_logging
-from bot.secrets import Redactor
+from bot.app.logs import MAX_MESSAGE_CHARS, setup_logging
+from bot.settings.secrets import Redactor
 
 HOSTILE_SHAPES = {
     "letters": "a" * 1_000_000,

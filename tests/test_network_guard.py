@@ -12,7 +12,7 @@ import httpx
 import psycopg
 import pytest
 
-from bot.settings import URL_DEFAULTS, load_settings
+from bot.settings.model import URL_DEFAULTS, load_settings
 from tests.conftest import SEALED_URLS, sealed_status_pages, write_test_config
 from tests.harness import REPO, clean_env
 from tests.netguard.sitecustomize import NetworkBlockedError, is_loopback

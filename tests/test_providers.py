@@ -7,17 +7,17 @@ from pathlib import Path
 
 import httpx
 
-from bot.config_files import load_config_files
 from bot.health.wiring import build_health_check
-from bot.providers import PROVIDERS
-from bot.settings import SECRET_ENV, URL_DEFAULTS, load_settings
+from bot.settings.files import load_config_files
+from bot.settings.model import SECRET_ENV, URL_DEFAULTS, load_settings
+from bot.sources.provider_table import PROVIDERS
 from bot.sync.wiring import build_source_steps
 from tests.conftest import SEALED_URLS, write_test_config
 from tests.harness import REPO
 
 
 def test_the_packaged_settings_repeat_no_url_default() -> None:
-    """bot/config/settings.toml names the [urls] keys in comments only: one source of truth."""
+    """The packaged settings.toml names the [urls] keys in comments only: one source of truth."""
     assert load_config_files(None).get("urls", {}) == {}
 
 

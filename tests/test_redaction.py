@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import logging
 
-from bot.logs import setup_logging
-from bot.secrets import Redactor, Secret, mask
+from bot.app.logs import setup_logging
+from bot.settings.secrets import Redactor, Secret, mask
 
 
 def test_mask_shows_at_most_last_four() -> None:

@@ -25,16 +25,19 @@ import yaml
 
 import bot.cli
 from bot.errors import HelpRequested, UsageError
-from bot.health.check import parse_health_args, parse_keys_args
-from bot.i18n import Translator
-from bot.sync.request import parse_sync_args
-from handlers.commands.recover import parse_recover_args
+from bot.i18n.translator import Translator
+from bot.slack.commands import (
+    parse_health_args,
+    parse_keys_args,
+    parse_recover_args,
+    parse_sync_args,
+)
 from handlers.ids import ActionId, Command
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = {lang: REPO / "docs" / name for lang, name in (("en", "runbook.md"),
                                                          ("ko", "runbook.ko.md"))}
-TEMPLATES = REPO / "bot" / "templates"
+TEMPLATES = REPO / "templates"
 
 # The procedures of the team's operations runbook, each an anchor in both documents.
 PROCEDURES = frozenset({

@@ -7,7 +7,7 @@ import asyncio
 import psycopg
 import pytest
 
-from bot.db import Database, migration_files
+from bot.stores.db import Database, migration_files
 
 
 async def _migrate(url: str) -> list[str]:

@@ -21,14 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import migration_files
-from bot.settings import URL_DEFAULTS
+from bot.settings.model import URL_DEFAULTS
+from bot.stores.db import migration_files
 from tests.conftest import LOOPBACK_CLOSED, NETGUARD_DIR, write_test_config
 from tests.harness import REPO
 from tests.netguard.sitecustomize import ENV_FLAG
 
-SOURCES = ("pyproject.toml", "README.md", "bot", "handlers", "jobs", "local_slack")
-PACKAGE_DATA = ("bot/config", "bot/templates", "bot/migrations")
+SOURCES = ("pyproject.toml", "README.md", "bot", "handlers", "jobs", "local_slack", "templates")
+PACKAGE_DATA = ("bot/settings/defaults", "templates", "bot/stores/migrations")
 
 
 def run(argv: list[str], *, cwd: Path, env: Mapping[str, str] | None = None) -> str:
@@ -74,8 +74,8 @@ def fresh_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_wheel_carries_defaults_templates_and_migrations(wheel: Path) -> None:
-    """Every file under bot/config, bot/templates and bot/migrations is in the wheel, and the
-    compiled catalogs; no tests."""
+    """Every file under bot/settings/defaults, templates and bot/stores/migrations is in the
+    wheel, and the compiled catalogs; no tests."""
     names = set(zipfile.ZipFile(wheel).namelist())
     for folder in PACKAGE_DATA:
         shipped = {
@@ -84,9 +84,11 @@ def test_wheel_carries_defaults_templates_and_migrations(wheel: Path) -> None:
             if p.is_file() and p.name != "__pycache__"
         }
         assert shipped and shipped <= names, shipped - names
-    assert "bot/config/settings.toml" in names and "bot/config/model-defaults.json" in names
+    assert "bot/settings/defaults/settings.toml" in names
+    assert "bot/settings/defaults/model-defaults.json" in names
+    assert "templates/home.json.j2" in names
     assert "local_slack/server.py" in names  # local mode runs from an installed wheel too
-    assert "bot/locales/ko/LC_MESSAGES/messages.mo" in names  # the compiled Korean catalog
+    assert "bot/i18n/locales/ko/LC_MESSAGES/messages.mo" in names  # the compiled Korean catalog
     assert not any(n.startswith(("tests/", "config/", "bench/")) for n in names)
 
 
@@ -110,7 +112,7 @@ def test_installed_wheel_migrates_and_checks_from_an_unrelated_directory(
     }
     python, cli = str(fresh_venv / "bin" / "python"), str(fresh_venv / "bin" / "aisi-bot")
 
-    where = run([python, "-c", "import bot, bot.config_files as c;"
+    where = run([python, "-c", "import bot, bot.settings.files as c;"
                  " print(bot.__file__); print(c.checkout_config_dir())"], cwd=elsewhere, env=env)
     module_file, checkout = where.splitlines()
     assert Path(module_file).resolve().is_relative_to(fresh_venv.resolve()), module_file
@@ -127,6 +129,6 @@ def test_installed_wheel_migrates_and_checks_from_an_unrelated_directory(
     assert report["state"] == "ok", report
     text = run([cli, "health", "db"], cwd=elsewhere, env=env)  # renders a packaged template
     assert "Database" in text and "0 active models" in text, text
-    korean = run([python, "-c", "from bot.i18n import translator;"
+    korean = run([python, "-c", "from bot.i18n.translator import translator;"
                   " print(translator('ko').duration(192))"], cwd=elsewhere, env=env)
     assert korean.strip() == "3분 12초"  # the Korean catalog, read from the installed package

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from bot.health.check import GROUP_TITLES
-from bot.providers import PROVIDERS
 from bot.recovery import StepName
+from bot.sources.provider_table import PROVIDERS
 from tests.harness import BotUnderTest
 
 
 async def test_the_running_bot_has_every_service_built(bot: BotUnderTest) -> None:
     """Health probes for every component, the whole source chain, the operators' Slack
     lookup, the audit and the recovery's four steps: all there from the start, built once
-    by bot.wiring."""
-    runtime = bot.runtime
+    by bot.app.wiring."""
+    runtime = bot.app.runtime
     assert runtime is not None
     assert runtime.health.components == list(GROUP_TITLES)
     keys = [p.name for p in runtime.health.probes if p.group == "keys"]

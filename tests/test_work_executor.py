@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.metrics import Metrics
-from bot.work import Admission, WorkExecutor
+from bot.app.metrics import Metrics
+from bot.app.work import Admission, WorkExecutor
 
 
 def _metric(metrics: Metrics, name: str, labels: dict[str, str] | None = None) -> float:

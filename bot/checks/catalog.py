@@ -10,7 +10,7 @@ import httpx
 from bot.checks.counts import CountGuard, app_count_reader, count_check, database_count_reader
 from bot.checks.model import NamedCheck
 from bot.checks.sources import BACKUP, SourceFetch, aa_api_check, app_health_check, fetch_check
-from bot.db import Database
+from bot.stores.db import Database
 
 
 @dataclass(frozen=True)

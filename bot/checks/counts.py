@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import httpx
 
 from bot.checks.model import CheckContext, CheckResult, CheckState, NamedCheck, unknown
-from bot.db import Database
 from bot.health.probes.app import probe_app_models
+from bot.stores.db import Database
 
 CountReader = Callable[[], Awaitable[tuple[int | None, str]]]
 

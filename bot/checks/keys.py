@@ -16,8 +16,8 @@ from bot.checks.model import CheckContext, CheckResult, CheckState, NamedCheck
 from bot.health.probes.base import ProbeResult
 from bot.health.probes.keys import probe_key
 from bot.incidents.model import Severity
-from bot.providers import PROVIDER
-from bot.result_cache import ResultCache
+from bot.sources.provider_table import PROVIDER
+from bot.stores.result_cache import ResultCache
 
 _FAILING: dict[str, tuple[str, Severity]] = {
     "invalid": ("key invalid", Severity.CRITICAL),
@@ -28,7 +28,7 @@ _FAILING: dict[str, tuple[str, Severity]] = {
 
 @dataclass(frozen=True)
 class KeyTarget:
-    """One provider key to check: the provider (as in ``bot.providers``), key, base URL."""
+    """One provider key to check: provider (as in ``bot.sources.provider_table``), key, URL."""
 
     provider: str
     key: str | None

@@ -18,12 +18,12 @@ import httpx
 from bot.checks.model import CheckContext, CheckResult, CheckState, NamedCheck
 from bot.health.probes.app import probe_app_health
 from bot.health.probes.base import ProbeState
-from bot.http import http_get, read_json
 from bot.incidents.model import Severity
 from bot.sources.aa_api import AA_MODELS_PATH, parse_aa_api
 from bot.sources.aa_api import SOURCE as AA_SOURCE
 from bot.sources.placeholder import with_placeholder_check
 from bot.sources.records import SourceFailure, SourceResult, elapsed_ms, failed, http_failure
+from bot.upstream.http import http_get, read_json
 
 SourceFetch = Callable[[], Awaitable[SourceResult]]
 BACKUP = "github_backup"

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.checks.model import CheckResult, CheckState, StoredCheck
-from bot.db import Database
+from bot.stores.db import Database
 
 _COLUMNS = "check_id, state, status, title, detail, facts, checked_at, changed_at"
 

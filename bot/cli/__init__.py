@@ -17,6 +17,8 @@ import psycopg
 from psycopg_pool import PoolTimeout
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from bot.app.logs import setup_logging
+from bot.app.wiring import build_runtime
 from bot.cli.alert import ALERT
 from bot.cli.base import EXIT_FAILED, EXIT_USAGE, CliCommand, StoreUnreachable
 from bot.cli.db import DB
@@ -27,11 +29,9 @@ from bot.cli.recover import RECOVER
 from bot.cli.report import REPORT
 from bot.cli.sync import SYNC
 from bot.errors import ConfigError
-from bot.i18n import SUPPORTED, cli_language
-from bot.logs import setup_logging
-from bot.secrets import Redactor
-from bot.settings import Settings, load_settings
-from bot.wiring import build_runtime
+from bot.i18n.translator import SUPPORTED, cli_language
+from bot.settings.model import Settings, load_settings
+from bot.settings.secrets import Redactor
 
 COMMANDS: tuple[CliCommand, ...] = (
     HEALTH,
@@ -67,10 +67,10 @@ def _parser() -> argparse.ArgumentParser:
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "serve":
         if settings.slack_mode == "local":
-            from bot.local_mode import run_local_mode
+            from bot.app.local_mode import run_local_mode
 
             return await run_local_mode(settings)
-        from bot.serve import serve
+        from bot.app.serve import serve
 
         return await serve(settings)
     command = next(c for c in COMMANDS if c.name == args.command)

@@ -14,10 +14,10 @@ import getpass
 import sys
 from typing import Any
 
+from bot.app.runtime import Runtime
 from bot.cli.base import EXIT_OK, EXIT_USAGE, CliCommand, print_json, require_database
 from bot.incidents import AlertValidationError, RaiseOutcome, validate_alert
 from bot.incidents.model import Action
-from bot.runtime import Runtime
 
 DB_ONLY = frozenset({"db"})
 WORDS = {

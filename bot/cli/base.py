@@ -13,8 +13,8 @@ from typing import Any
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from bot.runtime import Runtime
-from bot.wiring import ALL_STORES
+from bot.app.runtime import Runtime
+from bot.app.wiring import ALL_STORES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from bot.app.runtime import Runtime
 from bot.cli.base import EXIT_OK, CliCommand, require_database
-from bot.runtime import Runtime
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:

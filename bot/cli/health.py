@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from bot.app.runtime import Runtime
+from bot.app.wiring import ALL_STORES
 from bot.cli.base import EXIT_FAILED, EXIT_OK, CliCommand, migrate_quietly, print_json
 from bot.health.check import GROUP_TITLES
 from bot.health.probes.base import ProbeState
-from bot.runtime import Runtime
-from bot.text_render import message_to_text
-from bot.wiring import ALL_STORES
+from bot.slack.text import message_to_text
 
 # The stores each component needs; the others are neither started nor connected to.
 HEALTH_STORES: dict[str | None, frozenset[str]] = {

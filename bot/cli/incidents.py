@@ -15,12 +15,12 @@ import sys
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.app.runtime import Runtime
 from bot.cli.base import EXIT_FAILED, EXIT_OK, CliCommand, print_json, require_database
-from bot.i18n import SUPPORTED, translator
-from bot.incident_view import when
+from bot.i18n.translator import SUPPORTED, translator
 from bot.incidents import Incident, IncidentNotFoundError
 from bot.incidents.postmortem import draft_postmortem
-from bot.runtime import Runtime
+from bot.slack.incident_view import when
 
 LIMIT = 500
 POSTMORTEM = "postmortem"

@@ -10,9 +10,9 @@ import argparse
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.app.runtime import Runtime
 from bot.cli.base import EXIT_FAILED, EXIT_OK, CliCommand, print_json, require_database
 from bot.health.probes.base import ProbeState
-from bot.runtime import Runtime
 from bot.scheduling import JobStatus, job_statuses, scheduler_result
 
 

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from typing import TextIO
 
+from bot.app.runtime import Runtime
 from bot.cli.base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliCommand, print_json
 from bot.recovery import (
     ALL_STEPS,
@@ -26,8 +27,7 @@ from bot.recovery import (
     StepsError,
     parse_steps,
 )
-from bot.runtime import Runtime
-from bot.text_render import message_to_text
+from bot.slack.text import message_to_text
 
 NO_TERMINAL = (
     "aisi-bot recover: refusing to run without --yes when input is not a terminal;"

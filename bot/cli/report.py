@@ -14,13 +14,13 @@ import sys
 import psycopg
 from psycopg_pool import PoolTimeout
 
+from bot.app.runtime import Runtime
 from bot.cli.base import EXIT_FAILED, EXIT_OK, CliCommand, migrate_quietly, print_json
-from bot.runtime import Runtime
 from bot.scheduling import JobStatus, job_statuses
-from bot.slack_client import channel_poster
-from bot.text_render import message_to_text
+from bot.slack.client import channel_poster
+from bot.slack.post import PostError
+from bot.slack.text import message_to_text
 from jobs.daily_report import daily_report_message
-from jobs.services import PostError
 
 log = logging.getLogger(__name__)
 

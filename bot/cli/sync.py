@@ -7,11 +7,11 @@ import getpass
 import sys
 from typing import Any
 
+from bot.app.runtime import Runtime
 from bot.cli.base import EXIT_FAILED, EXIT_OK, CliCommand, migrate_quietly, print_json
-from bot.runtime import Runtime
+from bot.slack.text import message_to_text
 from bot.sources.records import SourceResult
 from bot.sync.request import ALL_SCOPES, SyncReport, SyncRequest
-from bot.text_render import message_to_text
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:

@@ -8,11 +8,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.errors import NO_ARGUMENTS, UNKNOWN_ARGUMENT, HelpRequested, UsageError
 from bot.health.probes.base import ProbeFn, ProbeResult, ProbeState, run_with_deadline, worst
-from bot.help import COMMAND_HELP, wants_help
-from bot.i18n import N_
-from bot.said import Said
+from bot.i18n.said import Said
+from bot.i18n.translator import N_
 
 # component word → title shown in reports (a catalog message id), in report order
 GROUP_TITLES: dict[str, str] = {
@@ -23,9 +21,6 @@ GROUP_TITLES: dict[str, str] = {
     "vendors": N_("Vendor status pages"),
     "ops": N_("Bot operations"),
 }
-
-HEALTH_USAGE = COMMAND_HELP["/health"].usage
-
 
 @dataclass(frozen=True)
 class NamedProbe:
@@ -61,31 +56,6 @@ class HealthReport:
     def results(self) -> list[ProbeResult]:
         """Every probe result, group by group."""
         return [r for g in self.groups for r in g.results]
-
-
-def parse_health_args(text: str, components: Sequence[str]) -> str | None:
-    """The one optional component word; anything else is a usage error."""
-    words = text.split()
-    if not words:
-        return None
-    if wants_help(text):
-        raise HelpRequested("/health")
-    if len(words) > 1 or words[0].lower() not in components:
-        raise UsageError(UNKNOWN_ARGUMENT, HEALTH_USAGE, word=" ".join(words))
-    return words[0].lower()
-
-
-KEYS_USAGE = COMMAND_HELP["/keys"].usage
-
-
-def parse_keys_args(text: str) -> None:
-    """/keys takes no arguments (``help`` shows its help)."""
-    words = text.split()
-    if not words:
-        return
-    if wants_help(text):
-        raise HelpRequested("/keys")
-    raise UsageError(NO_ARGUMENTS, KEYS_USAGE, command="/keys", words=" ".join(words))
 
 
 # Told of every probe run: its result and how long it took (seconds), e.g. for a histogram.

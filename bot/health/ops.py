@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from bot.db import Database
 from bot.health.probes.base import ProbeResult, ProbeState
-from bot.i18n import N_
-from bot.said import Said
+from bot.i18n.said import Said
+from bot.i18n.translator import N_
+from bot.stores.db import Database
 
 GROUP = "ops"
 

@@ -8,7 +8,6 @@ from functools import partial
 import httpx
 from redis.asyncio import Redis
 
-from bot.db import Database
 from bot.health.check import HealthCheck, NamedProbe, ProbeObserver
 from bot.health.ops import probe_last_sync, probe_recent_errors
 from bot.health.probes.app import probe_app_health, probe_app_models
@@ -16,11 +15,12 @@ from bot.health.probes.base import ProbeResult
 from bot.health.probes.keys import probe_key
 from bot.health.probes.stores import probe_cache, probe_database
 from bot.health.probes.vendors import probe_status_page
-from bot.i18n import N_
-from bot.providers import PROVIDERS
-from bot.result_cache import RedisResultCache
+from bot.i18n.translator import N_
 from bot.scheduling import job_statuses, probe_scheduler
-from bot.settings import Settings
+from bot.settings.model import Settings
+from bot.sources.provider_table import PROVIDERS
+from bot.stores.db import Database
+from bot.stores.result_cache import RedisResultCache
 
 
 def build_health_check(

@@ -20,12 +20,12 @@ from psycopg_pool import PoolTimeout
 
 from bot.checks.model import CheckState, StoredCheck
 from bot.checks.store import CheckResultStore
-from bot.db import Database
-from bot.i18n import N_
+from bot.i18n.translator import N_
 from bot.incidents.model import Incident, Severity
 from bot.incidents.reading import IncidentReader
-from bot.scheduling.config import ScheduleConfig
 from bot.scheduling.model import JobStatus, job_statuses
+from bot.settings.schedule import ScheduleConfig
+from bot.stores.db import Database
 
 T = TypeVar("T")
 _STORE_ERRORS = (PoolTimeout, psycopg.Error, OSError, TimeoutError)

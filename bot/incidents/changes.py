@@ -17,9 +17,9 @@ from typing import Any
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from bot.db import Database
 from bot.errors import BotError
 from bot.incidents.support import VendorStatus
+from bot.stores.db import Database
 
 log = logging.getLogger(__name__)
 

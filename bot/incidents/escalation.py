@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.db import Database
 from bot.incidents import machine
 from bot.incidents.machine import EscalationStep
 from bot.incidents.model import (
@@ -26,6 +25,7 @@ from bot.incidents.model import (
 )
 from bot.incidents.policy import EscalationPolicy
 from bot.incidents.rows import Conn, append_event, cancel_timers, fetch_incident, q, schedule_timer
+from bot.stores.db import Database
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 from bot.errors import BotError
+from bot.settings.escalation import EscalationTarget as EscalationTarget
 
 
 class Severity(StrEnum):
@@ -52,14 +53,6 @@ class Level(IntEnum):
     L1 = 1
     L2 = 2
     L3 = 3
-
-
-class EscalationTarget(StrEnum):
-    """The three steps of an escalation round, in order (their index is the step number)."""
-
-    PRIMARY = "primary"
-    BACKUP = "backup"
-    LEVEL3 = "level3"
 
 
 STEP_TARGETS: tuple[EscalationTarget, ...] = tuple(EscalationTarget)

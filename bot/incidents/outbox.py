@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from bot.db import Database
 from bot.incidents.model import IncidentEvent
 from bot.incidents.rows import EVENT_COLUMNS, fetch_events
+from bot.stores.db import Database
 
 # pg_try_advisory_lock key: one replica at a time catches up on the outbox.
 _DELIVERY_LOCK_KEY = 0x616973690010

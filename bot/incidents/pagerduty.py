@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 
-from bot.http import parse_retry_after, short
 from bot.incidents.model import Incident
 from bot.incidents.notify import PagerError
-from bot.secrets import Secret
+from bot.settings.secrets import Secret
+from bot.upstream.http import parse_retry_after, short
 
 log = logging.getLogger(__name__)
 

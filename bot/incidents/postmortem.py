@@ -4,7 +4,8 @@ Summary (severity, source, dedup key, alert count, first and last seen), the tim
 time order with the time since opening ("+00:03:12"), the times to acknowledge and to
 resolve (from the incident's row), the "what changed" lines kept in its timeline when it
 opened, and empty headings (cause, impact, follow-ups) for people to fill. Plain text, no
-Slack: the CLI prints it and Slack can post it. In English or Korean through ``bot.i18n``.
+Slack: the CLI prints it and Slack can post it. In English or Korean
+(``bot.i18n.translator``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.i18n import Translator, relative
+from bot.i18n.translator import Translator, relative
 from bot.incidents.changes import ChangeLine, change_from_json
 from bot.incidents.model import (
     EscalationTarget,

@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.db import Database
 from bot.incidents.escalation import EscalationStore
 from bot.incidents.model import Incident, IncidentEvent, IncidentStats, Severity
 from bot.incidents.stats import StatsStore
 from bot.incidents.store import IncidentStore
+from bot.stores.db import Database
 
 Clock = Callable[[], datetime]
 

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.db import Database
 from bot.incidents import machine
 from bot.incidents.alerts import AlertInput
 from bot.incidents.effects import ChangeReader, Clock, Effects, VendorStatusReader
@@ -38,6 +37,7 @@ from bot.incidents.reading import IncidentReader
 from bot.incidents.store import Applied
 from bot.incidents.streaks import StreakStore
 from bot.incidents.support import VendorContact
+from bot.stores.db import Database
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.db import Database
 from bot.incidents.model import IncidentStats, Severity
+from bot.stores.db import Database
 
 
 class StatsStore:

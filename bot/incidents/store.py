@@ -12,7 +12,6 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from bot.db import Database
 from bot.incidents import machine
 from bot.incidents.alerts import AlertInput
 from bot.incidents.machine import EscalationStep
@@ -34,6 +33,7 @@ from bot.incidents.rows import (
     q,
     schedule_timer,
 )
+from bot.stores.db import Database
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.db import Database
+from bot.stores.db import Database
 
 
 class StreakStore:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.incidents.changes import ChangeHook, ChangeLine
-from bot.vercel import SOURCE, VercelDeployments
+from bot.upstream.vercel import SOURCE, VercelDeployments
 
 
 def deployments_hook(vercel: VercelDeployments) -> ChangeHook:

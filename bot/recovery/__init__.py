@@ -12,8 +12,8 @@ The public API:
 - ``RecoveryReport`` (actor, options, started/finished, ``steps``: ``StepReport`` each with
   ``StepState``, duration, detail lines, data; ``outcome``: ``Outcome``; incident id).
 - The steps, built by the wiring and handed to the service: ``CacheStep``,
-  ``DatabaseStep``, ``SyncStep``, ``DeployStep`` (with ``bot.vercel.DeployHook`` and
-  ``bot.vercel.VercelDeployments``); ``RecoveryLocks`` and ``RecoveryStore``.
+  ``DatabaseStep``, ``SyncStep``, ``DeployStep`` (with ``bot.upstream.vercel.DeployHook`` and
+  ``bot.upstream.vercel.VercelDeployments``); ``RecoveryLocks`` and ``RecoveryStore``.
 """
 
 from bot.recovery.access import NOT_OPERATOR, OperatorCheck, may_recover

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Protocol, runtime_checkable
 
-from bot.i18n import N_
+from bot.i18n.translator import N_
 
 NOT_OPERATOR = N_("only configured operators may run a recovery (auth.operators)")
 
 
 @runtime_checkable
 class OperatorCheck(Protocol):
-    """Who is an operator now (``bot.operators.Operators``: user ids and user-group members)."""
+    """Who is an operator now (``bot.slack.operators.Operators``: user ids, user-group members)."""
 
     async def allows(self, user_id: str) -> bool:
         """True when ``user_id`` is a configured operator."""

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.app_cache import clear_prefixes_counted
-from bot.i18n import Translator, translator
+from bot.i18n.translator import Translator, translator
 from bot.recovery.model import StepName
 from bot.recovery.steps import StepContext, StepFailedError, describe_error
+from bot.stores.app_cache import clear_prefixes_counted
 
 
 class CacheStep:

@@ -13,11 +13,11 @@ from typing import Any
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from bot.db import Database, migration_files
-from bot.i18n import Translator, translator
+from bot.i18n.translator import Translator, translator
 from bot.recovery.model import StepName
 from bot.recovery.schema import APP_SCHEMA, check_app_schema
 from bot.recovery.steps import StepContext, StepFailedError, describe_error
+from bot.stores.db import Database, migration_files
 
 _APPLIED = """
 SELECT CASE WHEN to_regclass('chatops.schema_migrations') IS NULL THEN ARRAY[]::text[]

@@ -12,12 +12,12 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.config_values import parse_duration
 from bot.errors import DependencyError
-from bot.i18n import N_, Translator, translator
+from bot.i18n.translator import N_, Translator, translator
 from bot.recovery.model import StepName
 from bot.recovery.steps import StepContext, StepFailedError
-from bot.vercel import TIMEOUT, DeployHook, Deployment, VercelDeployments
+from bot.settings.values import parse_duration
+from bot.upstream.vercel import TIMEOUT, DeployHook, Deployment, VercelDeployments
 
 NOT_FOLLOWED = N_("deploy queued; cannot be followed (no VERCEL_TOKEN / vercel.project_id)")
 NO_HOOK = N_("VERCEL_DEPLOY_HOOK_URL is not set: there is no deploy hook to call")

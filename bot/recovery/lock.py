@@ -21,9 +21,9 @@ import psycopg
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.i18n import N_
-from bot.locks import HeldLock, LockHolder, RedisLocks
+from bot.i18n.translator import N_
 from bot.recovery.steps import describe_error
+from bot.stores.locks import HeldLock, LockHolder, RedisLocks
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.errors import BotError
-from bot.i18n import N_
+from bot.i18n.translator import N_
 
 
 class StepName(StrEnum):

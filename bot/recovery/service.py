@@ -20,8 +20,7 @@ from datetime import UTC, datetime
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.i18n import N_, Translator, translator
-from bot.locks import LockHolder
+from bot.i18n.translator import N_, Translator, translator
 from bot.recovery.access import NOT_OPERATOR, OperatorCheck, Operators, allowed
 from bot.recovery.incident import AlertRaiser, open_incident
 from bot.recovery.lock import LockLostError, LockRefusal, RecoveryGuard, RecoveryLocks
@@ -35,6 +34,7 @@ from bot.recovery.model import (
 )
 from bot.recovery.steps import RecoveryStep, StepContext, StepFailedError, describe_error
 from bot.recovery.store import RecoveryStore, StoreUnavailableError
+from bot.stores.locks import LockHolder
 
 log = logging.getLogger(__name__)
 

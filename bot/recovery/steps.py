@@ -1,8 +1,8 @@
 """What every recovery step shares: the context it runs in and how it reports failure.
 
 A step is an object with a ``name`` and ``async run(ctx)``. It adds lines to
-``ctx.detail`` as it goes, worded in the run's language (``ctx.t``, a ``bot.i18n.Translator``;
-each ``note`` also pushes a progress update), puts figures in
+``ctx.detail`` as it goes, worded in the run's language (``ctx.t``, a
+``bot.i18n.translator.Translator``; each ``note`` also pushes a progress update), puts figures in
 ``ctx.data``, and raises ``StepFailedError`` with a one-line reason when it fails. With
 ``ctx.dry_run`` a step only reads and says what it would do.
 """
@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.i18n import Translator, translator
+from bot.i18n.translator import Translator, translator
 from bot.recovery.model import RecoveryOptions, StepName, StepReport
 
 

@@ -13,8 +13,8 @@ from typing import Any
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from bot.db import Database
 from bot.recovery.model import Outcome, RecoveryOptions, RecoveryReport, StepReport
+from bot.stores.db import Database
 
 log = logging.getLogger(__name__)
 

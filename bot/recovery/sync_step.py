@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.i18n import N_, Translator, translator
+from bot.i18n.translator import N_, Translator, translator
 from bot.recovery.model import StepName
 from bot.recovery.steps import StepContext, StepFailedError
 from bot.sources.records import SourceResult

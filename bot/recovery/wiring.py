@@ -10,7 +10,6 @@ from __future__ import annotations
 import httpx
 from redis.asyncio import Redis
 
-from bot.db import Database
 from bot.recovery.access import Operators
 from bot.recovery.cache_step import CacheStep
 from bot.recovery.db_step import DatabaseStep
@@ -21,8 +20,9 @@ from bot.recovery.service import RecoveryService
 from bot.recovery.steps import RecoveryStep
 from bot.recovery.store import RecoveryStore
 from bot.recovery.sync_step import SyncRunner, SyncStep
-from bot.settings import Settings
-from bot.vercel import DeployHook, VercelDeployments
+from bot.settings.model import Settings
+from bot.stores.db import Database
+from bot.upstream.vercel import DeployHook, VercelDeployments
 
 LOCK_TTL_S = 60.0  # the recovery lock's expiry, renewed every third of it while a run goes on
 HOOK_TIMEOUT_S = 10.0

@@ -2,8 +2,8 @@
 
 ``ReportBuilder.snapshot_counts`` records today's active models per source and provider in
 ``chatops.daily_model_counts``; ``ReportBuilder.build`` returns a ``DailyReport`` whose
-sections each hold a value or say why they could not (``unknown``); ``present`` lays it out
-as text within Block Kit's limits for ``templates/daily_report.json.j2`` and the CLI.
+sections each hold a value or say why they could not (``unknown``). The Slack side
+(``bot.slack.report_view``) lays it out within Block Kit's limits. Slack-free.
 """
 
 from bot.reports.builder import ReportBuilder
@@ -24,7 +24,6 @@ from bot.reports.model import (
     Trend,
 )
 from bot.reports.sparkline import sparkline
-from bot.reports.view import ReportLayout, ReportView, ViewSection, present
 
 __all__ = [
     "DailyCountStore",
@@ -39,12 +38,8 @@ __all__ = [
     "NextRun",
     "OpenIncident",
     "ReportBuilder",
-    "ReportLayout",
-    "ReportView",
     "SourceSyncs",
     "SyncSummary",
     "Trend",
-    "ViewSection",
-    "present",
     "sparkline",
 ]

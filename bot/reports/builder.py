@@ -14,8 +14,8 @@ import psycopg
 from psycopg_pool import PoolTimeout
 
 from bot.checks.store import CheckResultStore
-from bot.db import Database
-from bot.i18n import N_
+from bot.i18n.said import Said
+from bot.i18n.translator import N_
 from bot.incidents.service import IncidentService
 from bot.reports.counts import DailyCountStore
 from bot.reports.model import (
@@ -37,8 +37,8 @@ from bot.reports.sections import (
     schedule_rows,
     split_checks,
 )
-from bot.said import Said
 from bot.scheduling.model import JobStatus
+from bot.stores.db import Database
 
 T = TypeVar("T")
 _STORE_ERRORS = (PoolTimeout, psycopg.Error, OSError, TimeoutError)

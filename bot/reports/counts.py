@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.db import Database
+from bot.stores.db import Database
 
 TOTAL = "*"  # source and provider of the row holding the day's total
 KEEP_DAYS = 400  # older daily counts are deleted by the snapshot

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from bot.i18n import N_
+from bot.i18n.translator import N_
 from bot.incidents.model import IncidentStats
 from bot.reports.sparkline import sparkline
 

@@ -4,9 +4,9 @@ Each reason is a ``Said``: English as a string, translated where the report is s
 
 from __future__ import annotations
 
-from bot.i18n import N_
+from bot.i18n.said import Said, ngettext
+from bot.i18n.translator import N_
 from bot.reports.model import DailyReport
-from bot.said import Said, ngettext
 
 _ORDER = {"ok": 0, "unknown": 1, "degraded": 2, "down": 3}
 _FAILING_SYNCS = ("failed", "refused")

@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.checks.model import CheckState, StoredCheck
-from bot.db import Database
-from bot.i18n import N_
+from bot.i18n.said import Said, ngettext
+from bot.i18n.translator import N_
 from bot.incidents.service import IncidentService
 from bot.reports.counts import DailyCounts, DailyCountStore
 from bot.reports.model import (
@@ -25,8 +25,8 @@ from bot.reports.model import (
     SyncSummary,
     Trend,
 )
-from bot.said import Said, ngettext
 from bot.scheduling.model import JobStatus
+from bot.stores.db import Database
 
 TREND_DAYS = 14
 SYNC_RUNS_READ = 200

@@ -7,7 +7,6 @@ receives and returns (``Firing``, ``JobResult``), and the recorded runs (``JobRu
 module's docstring.
 """
 
-from bot.scheduling.config import JobId, ScheduleConfig, parse_trigger
 from bot.scheduling.model import (
     Firing,
     JobFunc,
@@ -20,6 +19,7 @@ from bot.scheduling.probe import probe_scheduler, scheduler_result
 from bot.scheduling.runs import JobRun, JobRunStore, Outcome
 from bot.scheduling.scheduler import Scheduler
 from bot.scheduling.triggers import JobTrigger, TriggerKind, TriggerSpec
+from bot.settings.schedule import JobId, ScheduleConfig, parse_trigger
 
 __all__ = [
     "Firing",

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.db import Database
-from bot.scheduling.config import JobId, ScheduleConfig
 from bot.scheduling.runs import JobRun, JobRunStore
 from bot.scheduling.triggers import JobTrigger
+from bot.settings.schedule import JobId, ScheduleConfig
+from bot.stores.db import Database
 
 Clock = Callable[[], datetime]
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.db import Database
+from bot.stores.db import Database
 
 
 class Outcome(StrEnum):

@@ -21,12 +21,12 @@ from zoneinfo import ZoneInfo
 from apscheduler.executors.base import BaseExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.db import Database
 from bot.scheduling.claims import DB_ERRORS, FiringLedger, UnclaimedError, missed_detail
-from bot.scheduling.config import ScheduleConfig
 from bot.scheduling.model import Clock, Firing, JobFunc, JobStatus, utc_now
 from bot.scheduling.runs import JobRunStore, Outcome
 from bot.scheduling.triggers import JobTrigger, TriggerSpec
+from bot.settings.schedule import ScheduleConfig
+from bot.stores.db import Database
 
 log = logging.getLogger(__name__)
 

@@ -10,45 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.settings.schedule import TriggerKind, TriggerSpec, cron_trigger
 
-class TriggerKind(StrEnum):
-    """How a job fires."""
-
-    CRON = "cron"
-    INTERVAL = "interval"
-    OFF = "off"
+__all__ = ["JobTrigger", "TriggerKind", "TriggerSpec", "anchor"]
 
 
-@dataclass(frozen=True)
-class TriggerSpec:
-    """One job's trigger: ``cron`` (``expression``), ``interval`` (``seconds``) or ``off``."""
-
-    kind: TriggerKind
-    expression: str = ""
-    seconds: float = 0.0
-
-    @property
-    def enabled(self) -> bool:
-        """False for ``off``."""
-        return self.kind is not TriggerKind.OFF
-
-    def describe(self) -> str:
-        """'cron 0 9 * * *', 'every 15m' or 'off' (for the CLI and /health)."""
-        if self.kind is TriggerKind.CRON:
-            return f"cron {self.expression}"
-        if self.kind is TriggerKind.INTERVAL:
-            return f"every {self.expression}"
-        return "off"
-
-
-_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 # Looking back for a cron firing: the last 20 minutes first, then day by day up to a year.
 _RECENT = timedelta(minutes=20)
 _MAX_DAYS_BACK = 367
@@ -57,68 +28,6 @@ _MAX_DAYS_BACK = 367
 def anchor(timezone: str) -> datetime:
     """The fixed start of every interval trigger: 2000-01-01 00:00 in ``timezone``."""
     return datetime(2000, 1, 1, tzinfo=ZoneInfo(timezone))
-
-
-def _weekday_number(token: str) -> int:
-    lowered = token.lower()
-    if lowered[:3] in _WEEKDAYS and not lowered.isdigit():
-        return _WEEKDAYS.index(lowered[:3])
-    number = int(lowered)
-    if not 0 <= number <= 7:
-        raise ValueError(f"weekday {token!r} is out of range 0-7")
-    return number % 7
-
-
-def crontab_weekdays(field: str) -> str:
-    """A crontab weekday field as APScheduler 3 names: '1-5' → 'mon,tue,wed,thu,fri'."""
-    if field == "*":
-        return "*"
-    days: set[int] = set()
-    for item in field.split(","):
-        span, _, step_text = item.partition("/")
-        step = int(step_text) if step_text else 1
-        if step < 1:
-            raise ValueError(f"weekday step {item!r} must be at least 1")
-        if span == "*":
-            first, last = 0, 6
-        elif "-" in span:
-            start, end = span.split("-", 1)
-            first, last = _weekday_number(start), _weekday_number(end)
-            if end.strip() == "7":
-                last = 7
-            if last < first:
-                raise ValueError(f"weekday range {span!r} runs backwards")
-        else:
-            first = last = _weekday_number(span)
-            if step_text:
-                last = 6
-        days.update(d % 7 for d in range(first, last + 1, step))
-    return ",".join(_WEEKDAYS[d] for d in sorted(days))
-
-
-def cron_trigger(expression: str, timezone: str) -> CronTrigger:
-    """An APScheduler CronTrigger for a standard 5-field crontab line in ``timezone``.
-
-    Restricting both day of month and weekday is refused: crontab fires on either,
-    APScheduler only on both, and silently changing the meaning would be worse.
-    """
-    fields = expression.split()
-    if len(fields) != 5:
-        raise ValueError(f"expected 5 fields, got {len(fields)}")
-    minute, hour, day, month, weekday = fields
-    if day != "*" and weekday != "*":
-        raise ValueError("restrict the day of month or the weekday, not both")
-    try:
-        return CronTrigger(
-            minute=minute,
-            hour=hour,
-            day=day,
-            month=month,
-            day_of_week=crontab_weekdays(weekday),
-            timezone=ZoneInfo(timezone),
-        )
-    except (TypeError, ValueError) as exc:
-        raise ValueError(str(exc)) from None
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,6 @@ from datetime import UTC, datetime
 
 import httpx
 
-from bot.http import Facts
-from bot.quota import quota_facts
-from bot.result_cache import ResultCache
 from bot.sources.placeholder import with_placeholder_check
 from bot.sources.records import (
     ModelRecord,
@@ -36,6 +33,9 @@ from bot.sources.records import (
     normalise_provider,
     skipped,
 )
+from bot.stores.result_cache import ResultCache
+from bot.upstream.http import Facts
+from bot.upstream.quota import quota_facts
 
 SOURCE = "aa_api"
 AA_MODELS_PATH = "/api/v2/data/llms/models"

@@ -20,7 +20,6 @@ from collections.abc import Iterator
 import httpx
 from bs4 import BeautifulSoup
 
-from bot.http import Facts
 from bot.sources.placeholder import with_placeholder_check
 from bot.sources.records import (
     ModelRecord,
@@ -35,6 +34,7 @@ from bot.sources.records import (
     normalise_model_slug,
     normalise_provider,
 )
+from bot.upstream.http import Facts
 
 SOURCE = "aa_page"
 LEADERBOARD_PATH = "/leaderboards/models"

@@ -1,6 +1,6 @@
 """Priority 4: the app's last-resort data, its ``config/model-defaults.json``.
 
-A copy ships inside this package (``bot/config/model-defaults.json``, read with
+A copy ships inside this package (``bot/settings/defaults/model-defaults.json``, read with
 importlib.resources).
 
 ``{<provider>: {lastUpdated, source, models: {<model id>: {inputPrice, outputPrice,
@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from importlib import resources
 from importlib.resources.abc import Traversable
 
-from bot.http import Facts
 from bot.sources.placeholder import with_placeholder_check
 from bot.sources.records import (
     ModelRecord,
@@ -34,9 +33,10 @@ from bot.sources.records import (
     normalise_model_slug,
     normalise_provider,
 )
+from bot.upstream.http import Facts
 
 SOURCE = "defaults"
-DEFAULTS_PATH: Traversable = resources.files("bot") / "config" / "model-defaults.json"
+DEFAULTS_PATH: Traversable = resources.files("bot.settings") / "defaults" / "model-defaults.json"
 PER_1M = 1_000_000
 # How many tokens one price in the file pays for, per provider (slug as in the file).
 PRICE_PER_TOKENS: Mapping[str, int] = {"google": 1_000, "anthropic": 1_000, "meta": PER_1M}

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 
 import httpx
 
-from bot.http import Facts
 from bot.sources.placeholder import with_placeholder_check
 from bot.sources.records import (
     ModelRecord,
@@ -33,6 +32,7 @@ from bot.sources.records import (
     normalise_provider,
     utc_now,
 )
+from bot.upstream.http import Facts
 
 SOURCE = "github_backup"
 STALE_AFTER_DAYS = 7

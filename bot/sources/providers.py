@@ -14,7 +14,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from bot.http import Facts
 from bot.sources.placeholder import with_placeholder_check
 from bot.sources.records import (
     ModelRecord,
@@ -29,6 +28,7 @@ from bot.sources.records import (
     normalise_provider,
     skipped,
 )
+from bot.upstream.http import Facts
 
 MAX_PAGES = 50
 DEFAULT_REPLICATE_OWNERS: tuple[str, ...] = (

@@ -20,7 +20,7 @@ from typing import Literal
 
 import httpx
 
-from bot.http import Facts, http_get, parse_retry_after, read_json, short
+from bot.upstream.http import Facts, http_get, parse_retry_after, read_json, short
 
 RecordSource = Literal["provider_api", "aa_api", "aa_page", "github_backup", "defaults"]
 Status = Literal["ok", "failed", "skipped"]

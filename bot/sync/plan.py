@@ -7,8 +7,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.i18n import N_
-from bot.said import Said
+from bot.i18n.said import Said
+from bot.i18n.translator import N_
 from bot.sources.records import normalise_model_slug, normalise_provider
 from bot.sync.merge import MERGED_FIELDS, MergedModel
 

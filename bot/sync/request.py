@@ -5,14 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.errors import UNKNOWN_ARGUMENT, HelpRequested, UsageError
-from bot.help import COMMAND_HELP, wants_help
-from bot.providers import PROVIDERS
+from bot.sources.provider_table import PROVIDERS
 from bot.sources.records import SourceResult
 from bot.sync.plan import GuardDecision, SyncPlan
 from bot.sync.validate import Violation
-
-SYNC_USAGE = COMMAND_HELP["/sync"].usage
 
 
 @dataclass(frozen=True)
@@ -88,21 +84,3 @@ ALL_SCOPES = (
     "github",
     "defaults",
 )
-
-
-def parse_sync_args(text: str) -> tuple[str, bool, bool]:
-    """(scope, dry_run, force) from the command text; anything unknown is a usage error."""
-    if wants_help(text):
-        raise HelpRequested("/sync")
-    scope, dry_run, force = "", False, False
-    for word in text.split():
-        lowered = word.lower()
-        if lowered == "--dry-run":
-            dry_run = True
-        elif lowered == "--force":
-            force = True
-        elif lowered in ALL_SCOPES and not scope:
-            scope = lowered
-        else:
-            raise UsageError(UNKNOWN_ARGUMENT, SYNC_USAGE, word=word)
-    return scope or "all", dry_run, force

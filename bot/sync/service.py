@@ -15,32 +15,28 @@ from psycopg_pool import PoolTimeout
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.app_cache import clear_prefixes
-from bot.db import Database
-from bot.i18n import N_
-from bot.locks import RedisLocks
-from bot.said import Said
+from bot.i18n.said import Said
+from bot.i18n.translator import N_
 from bot.sources.records import SourceResult, failed, skipped
+from bot.stores.app_cache import clear_prefixes
+from bot.stores.db import Database
+from bot.stores.locks import RedisLocks
 from bot.sync.merge import MergedModel, category, merge
 from bot.sync.plan import check_guard, plan_sync
 from bot.sync.request import (
     ALL_SCOPES,
-    SYNC_USAGE,
     SourceStep,
     SyncReport,
     SyncRequest,
-    parse_sync_args,
 )
 from bot.sync.store import apply_plan, finish_run, load_existing, start_run
 
 __all__ = [
     "ALL_SCOPES",
-    "SYNC_USAGE",
     "SourceStep",
     "SyncReport",
     "SyncRequest",
     "SyncService",
-    "parse_sync_args",
 ]
 
 log = logging.getLogger(__name__)

@@ -8,15 +8,15 @@ from functools import partial
 import httpx
 from redis.asyncio import Redis
 
-from bot.db import Database
-from bot.providers import ARTIFICIAL_ANALYSIS, PROVIDERS
-from bot.result_cache import RedisResultCache
-from bot.settings import Settings
+from bot.settings.model import Settings
 from bot.sources.aa_api import fetch_aa_api
 from bot.sources.aa_page import fetch_aa_page
 from bot.sources.defaults import fetch_defaults
 from bot.sources.github_backup import fetch_github_backup
+from bot.sources.provider_table import ARTIFICIAL_ANALYSIS, PROVIDERS
 from bot.sources.records import SourceResult
+from bot.stores.db import Database
+from bot.stores.result_cache import RedisResultCache
 from bot.sync.service import AfterApply, SourceStep, SyncService
 
 

@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.render import Message
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.app.work import Admission
+from bot.slack.render import Message
 from bot.sync.request import SyncReport, SyncRequest
-from bot.work import Admission
 from handlers.common import send_dm
 from handlers.errors import failure_message
 from handlers.ids import ActionId

@@ -21,11 +21,11 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot import incident_view
-from bot.health_incidents import open_health_incidents, parse_degraded
+from bot.app.runtime import Runtime
+from bot.app.work import Admission
+from bot.health.incidents import open_health_incidents, parse_degraded
 from bot.incidents import IncidentService, Level, TransitionResult
-from bot.runtime import Runtime
-from bot.work import Admission
+from bot.slack import incident_view
 from handlers.common import respond_message, send_dm
 from handlers.errors import report_failure
 from handlers.ids import ActionId

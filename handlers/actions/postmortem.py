@@ -16,10 +16,10 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from bot.app.runtime import Runtime
 from bot.incidents import IncidentNotFoundError
 from bot.incidents.postmortem import draft_postmortem
-from bot.postmortem_view import missing_view, postmortem_view
-from bot.runtime import Runtime
+from bot.slack.postmortem_view import missing_view, postmortem_view
 from handlers.actions.incidents import parse_incident_id
 from handlers.common import respond_message
 from handlers.errors import submit_and_ack

@@ -6,9 +6,10 @@ import asyncio
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.health.check import HealthReport, parse_health_args
-from bot.render import Message
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.health.check import HealthReport
+from bot.slack.commands import parse_health_args
+from bot.slack.render import Message
 from handlers.common import Invocation, respond_message, slash_command
 from handlers.errors import submit_and_ack
 from handlers.ids import Command

@@ -6,8 +6,8 @@ import asyncio
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.health.check import parse_keys_args
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.slack.commands import parse_keys_args
 from handlers.common import Invocation, respond_message, slash_command
 from handlers.errors import submit_and_ack
 from handlers.ids import Command

@@ -16,14 +16,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import UNKNOWN_ARGUMENT, HelpRequested, UsageError
-from bot.help import COMMAND_HELP, wants_help
-from bot.i18n import N_, Translator
-from bot.locks import LockHolder
+from bot.app.runtime import Runtime
+from bot.app.work import Admission
+from bot.i18n.translator import N_, Translator
 from bot.recovery import RecoveryOptions
-from bot.render import Message, Surface
-from bot.runtime import Runtime
-from bot.work import Admission
+from bot.slack.commands import parse_recover_args
+from bot.slack.render import Message, Surface
+from bot.stores.locks import LockHolder
 from handlers.common import Invocation, respond_message, slash_command
 from handlers.errors import report_failure
 from handlers.ids import BlockId, Command, InputId, ViewId
@@ -42,17 +41,6 @@ INPUT_IDS = {
     "options_block": BlockId.RECOVER_OPTIONS.value,
     "options_action": InputId.RECOVER_OPTIONS.value,
 }
-
-
-def parse_recover_args(text: str) -> bool:
-    """Whether ``--dry-run`` was typed; ``help`` shows the help; anything else is a usage error."""
-    if wants_help(text):
-        raise HelpRequested(Command.RECOVER)
-    words = text.split()
-    for word in words:
-        if word.lower() != "--dry-run":
-            raise UsageError(UNKNOWN_ARGUMENT, COMMAND_HELP[Command.RECOVER].usage, word=word)
-    return bool(words)
 
 
 def modal_view(

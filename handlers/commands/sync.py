@@ -9,10 +9,11 @@ import logging
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.render import Message
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.slack.commands import parse_sync_args
+from bot.slack.render import Message
 from bot.sources.records import SourceResult
-from bot.sync.request import SyncReport, SyncRequest, parse_sync_args
+from bot.sync.request import SyncReport, SyncRequest
 from handlers.common import Invocation, respond_message, slash_command
 from handlers.errors import STOPPED_NOTICE_S, submit_and_ack
 from handlers.ids import Command

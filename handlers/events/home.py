@@ -8,8 +8,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.runtime import Runtime
-from bot.work import Admission
+from bot.app.runtime import Runtime
+from bot.app.work import Admission
 from handlers.ids import EventType
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
 from handlers.views import recover
 
 

@@ -21,7 +21,9 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.i18n import N_
+from bot.app.runtime import Runtime
+from bot.app.work import Admission
+from bot.i18n.translator import N_
 from bot.recovery import (
     ALL_STEPS,
     Outcome,
@@ -30,9 +32,7 @@ from bot.recovery import (
     StepsError,
     parse_steps,
 )
-from bot.render import Message
-from bot.runtime import Runtime
-from bot.work import Admission
+from bot.slack.render import Message
 from handlers.common import respond_message
 from handlers.errors import STOPPED_NOTICE_S, report_failure
 from handlers.ids import BlockId, Command, InputId, ViewId

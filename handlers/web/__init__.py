@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
 from handlers.web import alerts, probes, slack_events
 
 log = logging.getLogger(__name__)

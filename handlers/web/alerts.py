@@ -22,10 +22,10 @@ import psycopg
 from aiohttp import web
 from psycopg_pool import PoolTimeout
 
-from bot.incident_wiring import ALERT_QUEUE_SHARE
+from bot.app.incidents import ALERT_QUEUE_SHARE
+from bot.app.runtime import Runtime
+from bot.app.work import Admission
 from bot.incidents import AlertValidationError, RaiseOutcome, validate_alert
-from bot.runtime import Runtime
-from bot.work import Admission
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
 
 
 def register(web_app: web.Application, runtime: Runtime) -> None:

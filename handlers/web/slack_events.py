@@ -1,4 +1,4 @@
-"""POST /slack/events: verified in front of Bolt (``bot.edge``), then handed to Bolt."""
+"""POST /slack/events: verified in front of Bolt (``bot.slack.edge``), then handed to Bolt."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot import edge
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.slack import edge
 
 SLACK_EVENTS_PATH = "/slack/events"
 # Headers Bolt reads as instructions to itself (lazy listeners); never taken from outside.

@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.cache import build_redis
-from bot.db import Database
 from bot.health.ops import probe_last_sync, probe_recent_errors
 from bot.health.probes.base import ProbeState
 from bot.sources.records import ModelRecord, SourceResult
+from bot.stores.cache import build_redis
+from bot.stores.db import Database
 from bot.sync.service import SourceStep, SyncRequest, SyncService
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from bot.health.probes.base import ProbeState
 from bot.health.probes.keys import mask_key, parse_retry_after, probe_key
-from bot.result_cache import MemoryResultCache
+from bot.stores.result_cache import MemoryResultCache
 from tests.provider_bodies import (
     ANTHROPIC_400_CREDIT,
     ANTHROPIC_401,

@@ -9,15 +9,15 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.config_files import load_config_files
 from bot.health.check import HealthCheck, NamedProbe
 from bot.health.probes.base import ProbeResult, ProbeState
 from bot.health.probes.vendors import (
     PARSERS,
     probe_status_page,
 )
-from bot.result_cache import MemoryResultCache
-from bot.settings import STATUS_PAGE_KINDS, parse_status_pages
+from bot.settings.files import load_config_files
+from bot.settings.model import STATUS_PAGE_KINDS, parse_status_pages
+from bot.stores.result_cache import MemoryResultCache
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

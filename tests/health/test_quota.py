@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.quota import quota_facts, quota_line
+from bot.upstream.quota import quota_facts, quota_line
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from slack_sdk.models.views import View
 
+from bot.app.runtime import Runtime
 from bot.checks.model import CheckResult, CheckState
 from bot.checks.store import CheckResultStore
-from bot.runtime import Runtime
-from bot.settings import URL_DEFAULTS
+from bot.settings.model import URL_DEFAULTS
 from local_slack.recording import RecordedCall
 from local_slack.server import LocalSlack
 from tests.harness import BotUnderTest, start_bot_in_process
@@ -60,8 +60,8 @@ async def home_bot(bot_env: dict[str, str], upstreams: Upstreams) -> AsyncIterat
 
 
 def _runtime(bot: BotUnderTest) -> Runtime:
-    assert bot.runtime is not None
-    return bot.runtime
+    assert bot.app.runtime is not None
+    return bot.app.runtime
 
 
 async def _seed(runtime: Runtime) -> None:

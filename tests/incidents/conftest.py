@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from bot.db import Database
 from bot.incidents import (
     AlertInput,
     AlertStatus,
@@ -18,6 +17,7 @@ from bot.incidents import (
     RecordingNotifier,
     Severity,
 )
+from bot.stores.db import Database
 from local_slack.server import LocalSlack
 from tests.conftest import BOT_TOKEN
 from tests.incidents.slack_side import Timed

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from bot.i18n import Translator
+from bot.i18n.translator import Translator
 from bot.incidents import EventKind, IncidentEvent, Level, State
 from bot.incidents.postmortem import build_postmortem, postmortem_markdown
-from bot.postmortem_view import missing_view, postmortem_view
+from bot.slack.postmortem_view import missing_view, postmortem_view
 from tests.incidents.conftest import START
 from tests.incidents.factories import incident_like
 

@@ -15,10 +15,10 @@ import sys
 import time
 from datetime import datetime
 
-from bot.db import Database
 from bot.incidents import EscalationPolicy, EscalationTarget, IncidentService, RecordingNotifier
 from bot.incidents.machine import EscalationStep
 from bot.incidents.model import Incident
+from bot.stores.db import Database
 
 
 def hang() -> None:

@@ -8,8 +8,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import incident_view
-from bot.health_incidents import HealthIncident
+from bot.health.incidents import HealthIncident
 from bot.incidents import (
     Action,
     EventKind,
@@ -21,6 +20,7 @@ from bot.incidents import (
     TransitionResult,
 )
 from bot.incidents.support import SupportRequest, VendorSection
+from bot.slack import incident_view
 from tests.incidents.conftest import START
 from tests.incidents.factories import incident_like
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from bot.config_values import parse_duration
 from bot.errors import ConfigError
 from bot.incidents import (
     AlertStatus,
@@ -16,7 +15,8 @@ from bot.incidents import (
     may_press_incident_button,
     validate_alert,
 )
-from bot.incidents.policy import policy_from_config
+from bot.settings.escalation import policy_from_config
+from bot.settings.values import parse_duration
 
 
 def body(**over: Any) -> dict[str, Any]:

@@ -10,7 +10,6 @@ import httpx
 import psycopg
 import pytest
 
-from bot.db import Database
 from bot.errors import DependencyError
 from bot.incidents import Level, RecordingNotifier
 from bot.incidents.changes import ChangeLine, WhatChanged, vendor_status_hook
@@ -21,8 +20,9 @@ from bot.incidents.support import (
     relevant_vendors,
 )
 from bot.incidents.vercel import deployments_hook
-from bot.secrets import Secret
-from bot.vercel import VercelDeployments
+from bot.settings.secrets import Secret
+from bot.stores.db import Database
+from bot.upstream.vercel import VercelDeployments
 from tests.incidents.conftest import START, ServiceFactory, alert
 from tests.incidents.factories import incident_like
 

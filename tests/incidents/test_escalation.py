@@ -6,7 +6,6 @@ import asyncio
 
 import psycopg
 
-from bot.db import Database
 from bot.incidents import (
     EscalationPolicy,
     EscalationTarget,
@@ -16,6 +15,7 @@ from bot.incidents import (
     RecordingNotifier,
     State,
 )
+from bot.stores.db import Database
 from tests.incidents.conftest import FakeClock, ServiceFactory, alert
 
 P, B, L3 = EscalationTarget.PRIMARY, EscalationTarget.BACKUP, EscalationTarget.LEVEL3

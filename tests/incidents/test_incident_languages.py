@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot import incident_view
-from bot.i18n import SUPPORTED, translator
+from bot.i18n.translator import SUPPORTED, translator
 from bot.incidents import EventKind, IncidentEvent, State
 from bot.recovery import CacheStep
-from bot.render import Renderer
+from bot.slack import incident_view
+from bot.slack.render import Renderer
 from tests.incidents.conftest import START
 from tests.incidents.factories import incident_like
 from tests.incidents.template_samples import NOW, RESOLVED, TZ

@@ -10,7 +10,7 @@ import pytest
 
 from bot.incidents import EventKind, IncidentService, Level, PagerError, RecordingNotifier
 from bot.incidents.pagerduty import PagerDutyPager
-from bot.secrets import Secret
+from bot.settings.secrets import Secret
 from tests.incidents.conftest import FakeClock, ServiceFactory, alert
 from tests.incidents.pagerduty_standin import PagerDutyStandIn
 

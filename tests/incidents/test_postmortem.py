@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.i18n import Translator
+from bot.i18n.translator import Translator
 from bot.incidents import EventKind, IncidentService, Level, RecordingNotifier
 from bot.incidents.changes import ChangeLine
 from bot.incidents.postmortem import build_postmortem, draft_postmortem, postmortem_markdown

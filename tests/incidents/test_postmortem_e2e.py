@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import Translator, relative
+from bot.i18n.translator import Translator, relative
 from local_slack.recording import RecordedCall
 from local_slack.server import LocalSlack
 from tests.harness import BotUnderTest, run_cli, start_bot_in_process

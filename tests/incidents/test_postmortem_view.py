@@ -3,8 +3,8 @@ line ends, nothing lost unless more than ``MOST_PARTS`` parts, which is then sai
 
 from __future__ import annotations
 
-from bot.blockkit import escape_mrkdwn
-from bot.postmortem_view import MOST_PARTS, PART_SIZE, postmortem_view, split_draft
+from bot.slack.blockkit import escape_mrkdwn
+from bot.slack.postmortem_view import MOST_PARTS, PART_SIZE, postmortem_view, split_draft
 
 
 def test_a_short_draft_is_one_part_kept_whole() -> None:

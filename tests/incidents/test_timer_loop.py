@@ -6,11 +6,11 @@ import asyncio
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-from bot.db import Database
 from bot.incidents import EscalationPolicy, EscalationTarget, RecordingNotifier, Severity
 from bot.incidents.prometheus import IncidentPrometheus
 from bot.incidents.runner import EscalationTimerLoop
 from bot.incidents.service import utc_now
+from bot.stores.db import Database
 from tests.incidents.conftest import ServiceFactory, alert
 
 

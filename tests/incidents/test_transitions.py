@@ -64,7 +64,7 @@ async def test_double_ack_from_two_replicas_applies_once(
     make_service: ServiceFactory, database_url: str
 ) -> None:
     """Two services on two pools (two replicas) pressing at once give one transition."""
-    from bot.db import Database
+    from bot.stores.db import Database
 
     other_db = Database(database_url, max_size=4)
     await other_db.open()

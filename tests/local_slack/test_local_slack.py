@@ -17,7 +17,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.text_render import message_to_text
+from bot.slack.text import message_to_text
 from local_slack.payloads import submitted_view_payload
 from local_slack.server import LocalSlack, validate_blocks
 

@@ -18,8 +18,6 @@ import pytest
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
-from bot.cache import build_redis
-from bot.db import Database
 from bot.incidents import EscalationPolicy, IncidentService, RecordingNotifier
 from bot.recovery import (
     CacheStep,
@@ -30,7 +28,7 @@ from bot.recovery import (
     RecoveryStore,
     SyncStep,
 )
-from bot.secrets import Secret
+from bot.settings.secrets import Secret
 from bot.sources.aa_api import fetch_aa_api
 from bot.sources.aa_page import fetch_aa_page
 from bot.sources.defaults import fetch_defaults
@@ -41,8 +39,10 @@ from bot.sources.providers import (
     fetch_openai_models,
     fetch_replicate_models,
 )
+from bot.stores.cache import build_redis
+from bot.stores.db import Database
 from bot.sync.service import SourceStep, SyncService
-from bot.vercel import DeployHook, VercelDeployments
+from bot.upstream.vercel import DeployHook, VercelDeployments
 from tests.recovery.vercel_standin import PROJECT_ID, TOKEN, VercelStandIn
 from tests.sync_upstreams import GITHUB_PATH, SYNC_KEYS, SyncUpstreams
 from tests.upstreams import env_for

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.locks import LockHolder
 from bot.recovery import (
     ALL_STEPS,
     NOT_OPERATOR,
@@ -15,6 +14,7 @@ from bot.recovery import (
     RecoveryReport,
     StepState,
 )
+from bot.stores.locks import LockHolder
 
 START = datetime(2026, 11, 26, 3, 12, 4, tzinfo=UTC)
 IDS = {

@@ -7,12 +7,12 @@ from typing import Any
 import psycopg
 from redis.asyncio import Redis
 
-from bot.app_cache import clear_prefixes_counted
-from bot.cache import build_redis
-from bot.db import Database
-from bot.i18n import translator
+from bot.i18n.translator import translator
 from bot.recovery import Outcome, RecoveryOptions, StepName, StepState
-from bot.render import Renderer
+from bot.slack.render import Renderer
+from bot.stores.app_cache import clear_prefixes_counted
+from bot.stores.cache import build_redis
+from bot.stores.db import Database
 from tests.recovery.conftest import OPERATOR, ServiceFactory, closed_port
 
 CACHE_ONLY = RecoveryOptions(steps=(StepName.CACHE,))

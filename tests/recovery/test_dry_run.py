@@ -8,8 +8,8 @@ import psycopg
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
-from bot.db import Database
 from bot.recovery import Outcome, RecoveryOptions, StepName, StepState
+from bot.stores.db import Database
 from tests.recovery.conftest import OPERATOR, ServiceFactory
 from tests.recovery.test_sync_and_deploy_steps import seed_vanishing_models
 from tests.recovery.vercel_standin import HOOK_SECRET, PROJECT_ID, VercelStandIn

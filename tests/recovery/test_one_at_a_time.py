@@ -7,11 +7,11 @@ import asyncio
 import psycopg
 from redis.asyncio import Redis
 
-from bot.cache import build_redis
-from bot.db import Database
 from bot.recovery import Outcome, RecoveryLocks, RecoveryOptions, StepName, StepState
 from bot.recovery.lock import PG_APPLICATION_NAME
 from bot.recovery.service import REQUEST_PREFIX
+from bot.stores.cache import build_redis
+from bot.stores.db import Database
 from tests.recovery.conftest import OPERATOR, OTHER_OPERATOR, ServiceFactory, closed_port
 from tests.recovery.vercel_standin import VercelStandIn
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 from redis.asyncio import Redis
 
-from bot.locks import LOCK_PREFIX
+from bot.stores.locks import LOCK_PREFIX
 from local_slack.server import LocalSlack
 from tests.harness import start_bot_process
 from tests.recovery.slack_flow import WAIT_S, RecoverDriver, recovery_env, texts

@@ -11,13 +11,13 @@ import psycopg
 import pytest
 from redis.asyncio import Redis
 
-from bot.db import Database
 from bot.incidents import EscalationPolicy, IncidentService, RecordingNotifier
 from bot.recovery import Outcome, RecoveryOptions, RecoveryReport, StepName
 from bot.recovery.wiring import build_recovery
-from bot.render import Renderer
-from bot.settings import load_settings
-from bot.text_render import message_to_text
+from bot.settings.model import load_settings
+from bot.slack.render import Renderer
+from bot.slack.text import message_to_text
+from bot.stores.db import Database
 from tests.conftest import SEALED_URLS, write_test_config
 from tests.recovery.conftest import OPERATOR, PREFIXES, ServiceFactory
 from tests.recovery.vercel_standin import HOOK_SECRET, PROJECT_ID, TOKEN, VercelStandIn

@@ -1,4 +1,4 @@
-"""``bot.vercel``: the deploy hook, finding the hook's deployment, following it, 429s."""
+"""``bot.upstream.vercel``: the deploy hook, finding the hook's deployment, following it, 429s."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 from bot.errors import DependencyError
 from bot.recovery import RecoveryOptions, StepName, StepState
-from bot.secrets import Secret
-from bot.vercel import DeployHook, VercelDeployments
+from bot.settings.secrets import Secret
+from bot.upstream.vercel import DeployHook, VercelDeployments
 from tests.recovery.conftest import OPERATOR, ServiceFactory
 from tests.recovery.vercel_standin import PROJECT_ID, TOKEN, VercelStandIn
 
@@ -105,7 +105,7 @@ async def test_a_forbidden_listing_fails_the_step_at_once(
 
 def test_deployment_times_are_utc() -> None:
     """Vercel's millisecond timestamps become aware UTC datetimes."""
-    from bot.vercel import _deployment
+    from bot.upstream.vercel import _deployment
 
     parsed = _deployment({"id": "dpl_9", "createdAt": 0, "readyState": "READY"})
     assert parsed is not None and parsed.created_at == datetime(1970, 1, 1, tzinfo=UTC)

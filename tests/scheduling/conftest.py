@@ -21,7 +21,6 @@ from bot.checks import (
     NamedCheck,
     fetch_check,
 )
-from bot.db import Database
 from bot.incidents import (
     EscalationPolicy,
     EventKind,
@@ -32,6 +31,7 @@ from bot.incidents import (
 from bot.scheduling import Firing, JobResult
 from bot.sources.github_backup import fetch_github_backup
 from bot.sources.records import SourceResult
+from bot.stores.db import Database
 from tests.incidents.conftest import FakeClock, clock, db, notifier
 from tests.sync_upstreams import GITHUB_PATH
 from tests.upstreams import Upstreams

@@ -12,8 +12,8 @@ import asyncio
 import signal
 import sys
 
-from bot.db import Database
 from bot.scheduling import Firing, JobResult, ScheduleConfig, Scheduler, TriggerKind, TriggerSpec
+from bot.stores.db import Database
 
 
 async def main(url: str, replica: str) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot.i18n import N_
+from bot.i18n.said import Said, ngettext
+from bot.i18n.translator import N_
 from bot.incidents import IncidentStats, Severity
 from bot.reports import (
     DailyReport,
@@ -18,13 +19,12 @@ from bot.reports import (
     ModelCounts,
     NextRun,
     OpenIncident,
-    ReportLayout,
     SourceSyncs,
     SyncSummary,
     Trend,
 )
 from bot.reports.builder import NO_SCHEDULE
-from bot.said import Said, ngettext
+from bot.slack.report_view import ReportLayout
 
 NOW = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)  # 09:00 in Seoul
 DAY = date(2026, 11, 26)

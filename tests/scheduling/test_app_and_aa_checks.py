@@ -16,8 +16,8 @@ from bot.checks import (
     aa_api_check,
     app_health_check,
 )
-from bot.db import Database
 from bot.incidents import IncidentService, RecordingNotifier, State
+from bot.stores.db import Database
 from tests.incidents.conftest import FakeClock
 from tests.scheduling.conftest import all_incidents, backup_check, rounds
 from tests.sync_upstreams import AA_API_PATH, GITHUB_PATH, aa_api_body

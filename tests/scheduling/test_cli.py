@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from bot.db import Database
 from bot.scheduling import JobRunStore, Outcome
 from bot.scheduling.triggers import JobTrigger, TriggerKind, TriggerSpec
+from bot.stores.db import Database
 from local_slack.server import LocalSlack
 from tests.harness import run_cli
 from tests.scheduling.serving import healthy_sources, serving_env

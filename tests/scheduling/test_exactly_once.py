@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.db import Database
 from bot.scheduling import (
     JobResult,
     ScheduleConfig,
@@ -16,6 +15,7 @@ from bot.scheduling import (
     TriggerKind,
     TriggerSpec,
 )
+from bot.stores.db import Database
 from tests.incidents.conftest import FakeClock
 from tests.scheduling.conftest import CountingJob, job_rows
 

@@ -13,20 +13,20 @@ import httpx
 import psycopg
 from slack_sdk.errors import SlackApiError
 
-from bot.cache import build_redis
 from bot.checks import CheckResultStore, CheckRunner, NamedCheck
-from bot.db import Database
 from bot.incidents import EscalationPolicy, IncidentService, RecordingNotifier, State
-from bot.render import Message, Renderer
 from bot.reports import ReportBuilder
 from bot.scheduling import Firing, ScheduleConfig, Scheduler, TriggerKind, TriggerSpec
-from bot.slack_client import build_web_client
+from bot.slack.client import build_web_client
+from bot.slack.post import PostError, PostMessage
+from bot.slack.render import Message, Renderer
 from bot.sources.aa_api import parse_aa_api
 from bot.sources.records import SourceResult
+from bot.stores.cache import build_redis
+from bot.stores.db import Database
 from bot.sync.service import SourceStep, SyncService
 from jobs import daily_report, escalations, source_checks, sync
 from jobs.catalog import JobServices, register_all
-from jobs.services import PostError, PostMessage
 from local_slack.server import LocalSlack
 from tests.conftest import BOT_TOKEN
 from tests.incidents.conftest import FakeClock, alert

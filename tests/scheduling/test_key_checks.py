@@ -6,7 +6,7 @@ import httpx
 
 from bot.checks import CheckRunner, CheckState, KeyTarget, key_checks
 from bot.incidents import IncidentService, RecordingNotifier, Severity, State
-from bot.result_cache import MemoryResultCache
+from bot.stores.result_cache import MemoryResultCache
 from tests.provider_bodies import ANTHROPIC_402, REPLICATE_429
 from tests.scheduling.conftest import assert_resolved_in_thread, rounds
 from tests.upstreams import BASES, KEY_PATHS, OPENAI_MODELS, Upstreams, openai_401

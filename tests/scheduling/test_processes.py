@@ -12,8 +12,8 @@ from pathlib import Path
 
 import psycopg
 
-from bot.db import Database
 from bot.scheduling import Firing, JobResult, ScheduleConfig, Scheduler, TriggerKind, TriggerSpec
+from bot.stores.db import Database
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from bot.checks import CheckResult, CheckResultStore, CheckState
-from bot.db import Database
 from bot.incidents import AlertInput, AlertStatus, IncidentService, Severity
 from bot.reports import ReportBuilder
 from bot.scheduling import ScheduleConfig, job_statuses
+from bot.stores.db import Database
 from tests.incidents.conftest import FakeClock
 
 SEOUL = "Asia/Seoul"

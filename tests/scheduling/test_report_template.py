@@ -11,9 +11,9 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.render import Message, Renderer
-from bot.reports import DailyReport, ReportLayout, present, sparkline
-from bot.reports.view import SECTION_BUDGET, fit, trend_line
+from bot.reports import DailyReport, sparkline
+from bot.slack.render import Message, Renderer
+from bot.slack.report_view import SECTION_BUDGET, ReportLayout, fit, present, trend_line
 from local_slack.server import LocalSlack
 from local_slack.validation import validate_blocks
 from tests.conftest import BOT_TOKEN

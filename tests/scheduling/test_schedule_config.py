@@ -9,7 +9,7 @@ import pytest
 
 from bot.errors import ConfigError
 from bot.scheduling import JobTrigger, ScheduleConfig, TriggerKind, TriggerSpec, parse_trigger
-from bot.scheduling.triggers import crontab_weekdays
+from bot.settings.schedule import crontab_weekdays
 
 SEOUL = ZoneInfo("Asia/Seoul")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import partial
 
-from bot.db import Database
 from bot.health.probes.base import ProbeState
 from bot.scheduling import (
     Outcome,
@@ -17,6 +16,7 @@ from bot.scheduling import (
     probe_scheduler,
 )
 from bot.scheduling.runs import JobRunStore
+from bot.stores.db import Database
 
 NOW = datetime(2026, 11, 26, 0, 30, tzinfo=UTC)
 

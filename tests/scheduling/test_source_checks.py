@@ -17,10 +17,10 @@ from bot.checks import (
     count_check,
 )
 from bot.checks.counts import app_count_reader
-from bot.db import Database
 from bot.incidents import IncidentService, RecordingNotifier, State
 from bot.sources.github_backup import fetch_github_backup
 from bot.sources.records import SourceResult
+from bot.stores.db import Database
 from tests.incidents.conftest import FakeClock
 from tests.scheduling.conftest import (
     all_incidents,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.blockkit import HEADER_TEXT, MAX_BLOCKS, SECTION_FIELD, SECTION_TEXT, Surface
-from bot.render import SURFACES, Renderer
+from bot.slack.blockkit import HEADER_TEXT, MAX_BLOCKS, SECTION_FIELD, SECTION_TEXT, Surface
+from bot.slack.render import SURFACES, Renderer
 from local_slack.validation import validate_blocks
 
 

@@ -16,12 +16,12 @@ async def test_unexpected_error_reaches_the_user_with_an_id_and_is_recorded(
     bot: BotUnderTest, local_slack: LocalSlack, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A crash after the ack: ephemeral 'went wrong (error id …)', a chatops.bot_errors row."""
-    assert bot.runtime is not None
+    assert bot.app.runtime is not None
 
     async def broken(component: str | None = None) -> HealthReport:
         raise RuntimeError("internal detail the user must not see")
 
-    monkeypatch.setattr(bot.runtime.health, "run", broken)
+    monkeypatch.setattr(bot.app.runtime.health, "run", broken)
     reply = await bot.sender.command("/health", "", response_url=local_slack.response_url_for("e"))
     assert reply.status == 200
     call = await local_slack.wait_for("response_url", predicate=lambda c: c.key == "e", timeout=10)
@@ -41,7 +41,7 @@ async def test_unexpected_error_reaches_the_user_with_an_id_and_is_recorded(
 
 def test_error_sources_come_from_a_closed_set() -> None:
     """A source word from a body becomes a label only if registered; anything else is 'other'."""
-    from bot.metrics import closed_label
+    from bot.app.metrics import closed_label
 
     known = {"/health", "block_actions"}
     assert closed_label("/health", known) == "/health"

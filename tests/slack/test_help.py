@@ -6,11 +6,11 @@ import json
 
 import pytest
 
+from bot.app.local_mode import commands_help
 from bot.errors import UNKNOWN_ARGUMENT
-from bot.help import COMMAND_HELP, NOTHING
-from bot.i18n import translator
-from bot.local_mode import commands_help
-from bot.render import Renderer
+from bot.i18n.translator import translator
+from bot.slack.help import COMMAND_HELP, NOTHING
+from bot.slack.render import Renderer
 from local_slack.server import LocalSlack
 from tests.harness import BotUnderTest
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from bot.cache import build_redis
 from bot.errors import ConfigError, NotAuthorizedError
-from bot.operators import KEY_PREFIX, GroupLookupError, Operators
+from bot.slack.operators import KEY_PREFIX, GroupLookupError, Operators
+from bot.stores.cache import build_redis
 from local_slack.server import LocalSlack
 from tests.harness import run_cli, start_bot_process
 

@@ -7,7 +7,7 @@ import asyncio
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.render import Message
+from bot.slack.render import Message
 from handlers.progress import ProgressMessage
 from local_slack.server import LocalSlack
 from tests.conftest import BOT_TOKEN

@@ -15,9 +15,9 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
-from bot.blockkit import Surface
-from bot.i18n import SUPPORTED, Translator
-from bot.render import Renderer, UnfilteredValueError
+from bot.i18n.translator import SUPPORTED, Translator
+from bot.slack.blockkit import Surface
+from bot.slack.render import Renderer, UnfilteredValueError
 from tests.catalog_check import PSEUDO, pseudo_renderer, untranslated
 from tests.slack.test_templates import OVERFLOW, SAMPLES, _cases, _check
 

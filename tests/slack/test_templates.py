@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.blockkit import FALLBACK_TEXT, MAX_BLOCKS, VIEW_TITLE, Surface
 from bot.errors import NO_ARGUMENTS, SOMETHING_WENT_WRONG, UNKNOWN_ARGUMENT
 from bot.health.check import HealthGroup, HealthReport
 from bot.health.probes.base import ProbeResult, ProbeState
 from bot.health.probes.stores import NOT_CONFIGURED
-from bot.help import COMMAND_HELP, CommandHelp
-from bot.i18n import N_
-from bot.render import Message, Renderer, UnfilteredValueError
-from bot.reports import ReportLayout
-from bot.said import Said
+from bot.i18n.said import Said
+from bot.i18n.translator import N_
+from bot.slack.blockkit import FALLBACK_TEXT, MAX_BLOCKS, VIEW_TITLE, Surface
+from bot.slack.help import COMMAND_HELP, CommandHelp
+from bot.slack.render import Message, Renderer, UnfilteredValueError
+from bot.slack.report_view import ReportLayout
 from bot.sources.records import SourceResult
 from bot.sync.plan import ExistingModel, SyncPlan, check_guard
 from bot.sync.service import SyncReport, SyncRequest
@@ -316,7 +316,7 @@ def _cases(table: dict[str, Any]) -> list[tuple[str, Surface]]:
 
 
 def test_every_template_has_samples_and_an_overflow_case() -> None:
-    """Each template under bot/templates/ has ordinary samples and an overflowing case."""
+    """Each template under templates/ has ordinary samples and an overflowing case."""
     names = set(Renderer().template_names())
     assert names == set(SAMPLES)
     assert names == set(OVERFLOW)

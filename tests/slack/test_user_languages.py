@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from bot.help import COMMAND_HELP
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.slack.help import COMMAND_HELP
 from local_slack.recording import RecordedCall
 from local_slack.server import LocalSlack
 from tests.harness import BotUnderTest, start_bot_in_process
@@ -37,8 +37,8 @@ async def bot(bot_env: dict[str, str], local_slack: LocalSlack) -> AsyncIterator
 
 
 def _runtime(bot: BotUnderTest) -> Runtime:
-    assert bot.runtime is not None
-    return bot.runtime
+    assert bot.app.runtime is not None
+    return bot.app.runtime
 
 
 async def _home(bot: BotUnderTest, slack: LocalSlack, user: str) -> dict[str, Any]:

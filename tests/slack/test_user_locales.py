@@ -11,8 +11,8 @@ import pytest
 from redis.asyncio import Redis
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack_client import build_web_client
-from bot.slack_locale import KEY_PREFIX, UserLocales, slack_locale_lookup
+from bot.slack.client import build_web_client
+from bot.slack.locale import KEY_PREFIX, UserLocales, slack_locale_lookup
 from local_slack.server import LocalSlack
 from tests.clocks import HandClock
 from tests.conftest import BOT_TOKEN, LOOPBACK_CLOSED

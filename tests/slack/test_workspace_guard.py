@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.workspace import Installation, same_workspace
+from bot.slack.workspace import Installation, same_workspace
 from local_slack.payloads import signed_headers, slash_command_form
 from local_slack.server import LocalSlack
 from tests.conftest import SIGNING_SECRET
@@ -110,8 +110,8 @@ async def test_event_retries_publish_once_over_a_real_process(
 
 async def test_event_deduplication_works_with_redis_down() -> None:
     """With Redis unreachable, the process's own ledger still drops a repeated event id."""
-    from bot.cache import build_redis
-    from bot.dedupe import EventLedger
+    from bot.stores.cache import build_redis
+    from bot.stores.dedupe import EventLedger
 
     redis = build_redis("redis://127.0.0.1:9/0", timeout_s=0.5)
     try:

@@ -9,11 +9,11 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from bot.result_cache import MemoryResultCache
 from bot.sources import aa_page
 from bot.sources.aa_api import fetch_aa_api
 from bot.sources.aa_page import decode_js_string, fetch_aa_page, parse_leaderboard_html
 from bot.sources.records import ModelRecord
+from bot.stores.result_cache import MemoryResultCache
 from tests.fixture_files import fixture_bytes
 
 KEY = "aa-test-KEY0123456789abcdefWXYZ"

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.providers import PROVIDERS
+from bot.sources.provider_table import PROVIDERS
 from bot.sources.providers import (
     fetch_anthropic_models,
     fetch_google_models,

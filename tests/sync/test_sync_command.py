@@ -15,8 +15,8 @@ import pytest
 from psycopg import sql
 from redis import Redis as SyncRedis
 
-from bot.result_cache import KEY_PREFIX
 from bot.sources.aa_api import cache_key
+from bot.stores.result_cache import KEY_PREFIX
 from local_slack.recording import RecordedCall
 from local_slack.sender import SentResponse
 from local_slack.server import LocalSlack

@@ -9,9 +9,9 @@ import psycopg
 import pytest
 from redis.asyncio import Redis
 
-from bot.cache import build_redis
-from bot.db import Database
 from bot.sources.records import ModelRecord, SourceResult
+from bot.stores.cache import build_redis
+from bot.stores.db import Database
 from bot.sync.service import SourceStep, SyncRequest, SyncService
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import httpx
 
 from bot.health.probes.base import ProbeResult, ProbeState
-from bot.http import DEFAULT_TIMEOUT_S, Facts, http_get, read_json, short
+from bot.upstream.http import DEFAULT_TIMEOUT_S, Facts, http_get, read_json, short
 
 GROUP = "app"
 HEALTHY_WORDS = frozenset({"healthy", "ok", "connected", "up", "pass", "operational", "ready"})

@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.i18n import N_
-from bot.said import Said
+from bot.i18n.said import Said
+from bot.i18n.translator import N_
 
 
 class ProbeState(StrEnum):

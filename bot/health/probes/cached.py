@@ -1,4 +1,4 @@
-"""A ProbeResult written to and read back from a ``ResultCache`` (``bot.result_cache``).
+"""A ProbeResult written to and read back from a ``ResultCache`` (``bot.stores.result_cache``).
 
 Probes store short JSON strings (a parsed probe result) under a key for a few seconds to
 an hour, so that an upstream with a request quota (Artificial Analysis) or a slow status
@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 
 from bot.health.probes.base import ProbeResult, ProbeState
-from bot.i18n import N_
-from bot.said import Said
+from bot.i18n.said import Said
+from bot.i18n.translator import N_
 
 
 def encode_cached(result: ProbeResult, checked_at: float) -> str:

@@ -17,7 +17,10 @@ import httpx
 
 from bot.health.probes.base import ProbeResult, ProbeState
 from bot.health.probes.cached import decode_cached, encode_cached
-from bot.http import (
+from bot.settings.secrets import mask
+from bot.sources.provider_table import PROVIDER, KeyCheck, Provider
+from bot.stores.result_cache import ResultCache
+from bot.upstream.http import (
     DEFAULT_TIMEOUT_S,
     Facts,
     http_get,
@@ -25,10 +28,7 @@ from bot.http import (
     read_json,
     short,
 )
-from bot.providers import PROVIDER, KeyCheck, Provider
-from bot.quota import quota_facts
-from bot.result_cache import ResultCache
-from bot.secrets import mask
+from bot.upstream.quota import quota_facts
 
 GROUP = "keys"
 _TRANSIENT_CACHE_TTL_S = 300  # a failed AA check is retried after at most 5 min
@@ -37,7 +37,7 @@ _TRANSIENT_CACHE_TTL_S = 300  # a failed AA check is retried after at most 5 min
 
 
 def mask_key(key: str | None) -> str:
-    """'…' and the last 4 characters (short keys fully masked); one rule with bot.secrets."""
+    """'…' and the last 4 characters (short keys fully masked), as bot.settings.secrets does."""
     return mask(key.strip() if key else None)
 
 

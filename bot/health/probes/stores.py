@@ -9,10 +9,10 @@ from psycopg_pool import PoolTimeout
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.db import Database
 from bot.health.probes.base import ProbeResult, ProbeState
-from bot.i18n import N_
-from bot.said import Said
+from bot.i18n.said import Said
+from bot.i18n.translator import N_
+from bot.stores.db import Database
 
 NOT_CONFIGURED = Said(N_("not configured"))
 

@@ -30,14 +30,14 @@ import httpx
 
 from bot.health.probes.base import ProbeResult, ProbeState, worst
 from bot.health.probes.cached import decode_cached, encode_cached
-from bot.http import (
+from bot.stores.result_cache import ResultCache
+from bot.upstream.http import (
     DEFAULT_TIMEOUT_S,
     Facts,
     http_get,
     read_json,
     short,
 )
-from bot.result_cache import ResultCache
 
 GROUP = "vendors"
 MIN_CACHE_TTL_S = 60
