@@ -55,7 +55,6 @@ log = logging.getLogger(__name__)
 CATCH_UP_S = 15.0  # undelivered thread lines and the gauge, this often
 CATCH_UP_AFTER_S = 30.0  # a line is caught up once it is this old (its sender gave up)
 LEVEL2_KEYS = "escalation.level2_primary/level2_backup"
-ALERT_QUEUE_SHARE = 0.75  # alerts may fill this share of the work queue; commands keep the rest
 
 
 @dataclass

@@ -64,6 +64,10 @@ URL_DEFAULTS: dict[str, str] = {
     "PAGERDUTY_EVENTS_URL": "https://events.pagerduty.com/v2/enqueue",
 }
 
+# Inbound alerts (POST /alerts) may fill this share of the work queue ([work] queue_length);
+# slash commands and buttons keep the rest.
+ALERT_QUEUE_SHARE = 0.75
+
 
 # The status page formats the vendors probe reads (bot.health.probes.vendors).
 STATUS_PAGE_KINDS = ("statuspage", "neon", "google_cloud")

@@ -22,10 +22,11 @@ import psycopg
 from aiohttp import web
 from psycopg_pool import PoolTimeout
 
-from bot.app.incidents import ALERT_QUEUE_SHARE
 from bot.app.runtime import Runtime
 from bot.app.work import Admission
 from bot.incidents import AlertValidationError, RaiseOutcome, validate_alert
+from bot.settings.model import ALERT_QUEUE_SHARE
+from handlers.web.body import read_capped
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +55,6 @@ def _token_ok(header: str | None, expected: str) -> bool:
     return hmac.compare_digest(given.strip().encode(), expected.encode())
 
 
-async def _read_capped(request: web.Request) -> bytes | None:
-    """The body, or None as soon as it passes 64 KB (the rest is never buffered)."""
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await request.content.readany():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _is_json_type(content_type: str) -> bool:
     return content_type in JSON_TYPES or content_type.endswith("+json")
 
@@ -87,7 +76,7 @@ def register(web_app: web.Application, runtime: Runtime) -> None:
         if not _is_json_type(request.content_type):
             body = {"error": "the body must be JSON (Content-Type: application/json)"}
             return _answer(runtime, "not_json", 415, body)
-        raw = await _read_capped(request)
+        raw = await read_capped(request, MAX_BODY_BYTES)
         if raw is None:
             return _answer(runtime, "too_large", 413, too_large)
         try:

@@ -12,22 +12,11 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.app.runtime import Runtime
 from bot.slack import edge
+from handlers.web.body import read_capped
 
 SLACK_EVENTS_PATH = "/slack/events"
 # Headers Bolt reads as instructions to itself (lazy listeners); never taken from outside.
 _INTERNAL = "x-slack-bolt-"
-
-
-async def _read_capped(request: web.Request) -> bytes | None:
-    """The body, or None as soon as it passes the cap (the rest is never buffered)."""
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await request.content.readany():
-        size += len(chunk)
-        if size > edge.MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _refuse(
@@ -59,7 +48,7 @@ def build_slack_events_handler(
         if rejection is not None:
             return _refuse(runtime, rejection, log_refusal)
         assert timestamp is not None and signature is not None
-        raw = await _read_capped(request)
+        raw = await read_capped(request, edge.MAX_BODY_BYTES)
         if raw is None:
             return _refuse(runtime, edge.Rejection(401, "too_large"), log_refusal)
         if not edge.signature_matches(secret, timestamp, raw, signature):
