@@ -92,7 +92,7 @@ async def main(rounds: int, workers: int) -> int:
         with tempfile.TemporaryDirectory(prefix="aisi-bench-") as tmp:
             settings = load_settings(_env(slack, token, secret, Path(tmp), workers))
             async with running_bot(settings, host="127.0.0.1", port=0) as bot:
-                await asyncio.wait_for(bot.app.runtime.migrated.wait(), 30)
+                await asyncio.wait_for(bot.runtime.migrated.wait(), 30)
                 url = f"http://127.0.0.1:{bot.port}/slack/events"
                 async with aiohttp.ClientSession() as session:
                     sender = SlackRequestSender(session, url, secret)
@@ -108,11 +108,11 @@ async def main(rounds: int, workers: int) -> int:
                         await release.wait()
 
                     for _ in range(workers):  # every worker busy…
-                        bot.app.runtime.work.submit("bench-hold", hold)
+                        bot.runtime.work.submit("bench-hold", hold)
                     await asyncio.wait_for(all_busy.wait(), 10)
                     for _ in range(workers * 2):  # …and the queue full
-                        bot.app.runtime.work.submit("bench-hold", hold)
-                    assert bot.app.runtime.work.queued == workers * 2
+                        bot.runtime.work.submit("bench-hold", hold)
+                    assert bot.runtime.work.queued == workers * 2
                     busy = [await _round(sender, slack) for _ in range(rounds)]
                     release.set()
     finally:

@@ -5,22 +5,19 @@ worded by the ``not_authorized`` template: in the ack of a command, as an epheme
 a button press, as the dialog's new content for a submission.
 
 Failures reach it two ways: Bolt's global error handler (before a listener acked), and
-``submit_and_ack`` around every listener's background part, which runs on the runtime's
+``handlers.after_ack`` around every listener's background part, which runs on the runtime's
 bounded executor, never in Bolt's listener task (so a failure there cannot make Bolt drop
 a fast ack, and a flood of commands cannot flood the event loop).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 
@@ -76,59 +73,6 @@ async def failure_message(
         "error", lang=lang, message=text, error_id=error_id, **said
     )
     return message, error_id
-
-
-async def submit_and_ack(
-    ack: AsyncAck,
-    runtime: Runtime,
-    respond: AsyncRespond,
-    source: str,
-    work: Callable[[], Awaitable[None]],
-    *,
-    says_when_cut_off: bool = False,
-    user_id: str = "",
-) -> Admission:
-    """Queue a command's background part, then ack: plainly, or "busy" when nothing was queued.
-
-    Notices to the person (a failure, "busy", "stopped") are in ``user_id``'s language.
-
-    The work's failures are reported by the one error mapping, never raised. Work that a
-    shutdown cuts off (or never starts) tells the person so, unless ``says_when_cut_off``:
-    the work then updates its own message (/sync's progress).
-    """
-
-    known = runtime.known_language(user_id)  # asking Slack would hold the ack
-
-    async def tell_stopped(started: bool) -> None:
-        message = runtime.renderer.render("stopped", lang=known, command=source, started=started)
-        await respond_message(runtime, respond, message, visible=False)
-
-    async def guarded() -> None:
-        try:
-            await work()
-        except Exception as error:
-            lang = await runtime.language_of(user_id)
-            await report_failure(runtime, respond, source, error, lang=lang)
-        except asyncio.CancelledError:
-            if not says_when_cut_off:
-                try:
-                    await asyncio.wait_for(asyncio.shield(tell_stopped(True)), STOPPED_NOTICE_S)
-                except Exception:  # the log line of the shutdown counts it either way
-                    log.warning("could not tell the user that %s was cut off", source)
-            raise
-
-    async def abandoned() -> None:
-        await tell_stopped(False)
-
-    admission = runtime.work.submit(source, guarded, abandon=abandoned)
-    if admission is Admission.ACCEPTED:
-        await ack()
-    else:
-        busy = runtime.renderer.render_constant(
-            "busy", lang=known, command=source, stopping=admission is Admission.STOPPING
-        )
-        await ack(text=busy.text, blocks=busy.blocks, response_type="ephemeral")
-    return admission
 
 
 # Payload types Slack sends; with the registered commands, the closed set of error sources.

@@ -12,7 +12,7 @@ async def test_the_running_bot_has_every_service_built(bot: BotUnderTest) -> Non
     """Health probes for every component, the whole source chain, the operators' Slack
     lookup, the audit and the recovery's four steps: all there from the start, built once
     by bot.app.wiring."""
-    runtime = bot.app.runtime
+    runtime = bot.runtime
     assert runtime is not None
     assert runtime.health.components == list(GROUP_TITLES)
     keys = [p.name for p in runtime.health.probes if p.group == "keys"]

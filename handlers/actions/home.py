@@ -11,11 +11,10 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.app.runtime import Runtime
-from bot.app.work import Admission
 from bot.slack.render import Message
 from bot.sync.request import SyncReport, SyncRequest
+from handlers.after_ack import AfterAck, Answer, ack_and_run
 from handlers.common import send_dm
-from handlers.errors import failure_message
 from handlers.ids import ActionId
 
 log = logging.getLogger("aisi.handlers")
@@ -41,18 +40,19 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         async def pressed(ack: AsyncAck, context: AsyncBoltContext) -> None:
             user_id = context.user_id or ""
 
+            if not user_id:  # nobody to answer
+                await ack()
+                return
+
             async def work() -> None:
                 lang = await runtime.language_of(user_id)
-                try:
-                    message = await reply(user_id, lang)
-                except Exception as error:
-                    message, _ = await failure_message(runtime, name.value, error, lang=lang)
+                await send_dm(runtime.slack, user_id, await reply(user_id, lang))
+
+            async def tell(message: Message) -> None:
                 await send_dm(runtime.slack, user_id, message)
 
-            admission = runtime.work.submit(name.value, work) if user_id else None
-            await ack()
-            if admission is not None and admission is not Admission.ACCEPTED:
-                log.info("%s not started: the bot is busy", name.value)
+            request = AfterAck(runtime, name.value, user_id, tell, what="that button")
+            await ack_and_run(ack, request, work, answer=Answer.BUTTON)
 
         app.action(name.value)(pressed)
 

@@ -10,7 +10,6 @@ presser, who got there first and when.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -22,12 +21,12 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.app.runtime import Runtime
-from bot.app.work import Admission
 from bot.health.incidents import open_health_incidents, parse_degraded
 from bot.incidents import IncidentService, Level, TransitionResult
 from bot.slack import incident_view
+from bot.slack.render import Message
+from handlers.after_ack import AfterAck, Answer, ack_and_run
 from handlers.common import respond_message, send_dm
-from handlers.errors import report_failure
 from handlers.ids import ActionId
 
 log = logging.getLogger("aisi.handlers")
@@ -53,26 +52,19 @@ def parse_incident_id(value: object) -> int | None:
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
     """Register the incident buttons and the /health "Open incident" button."""
-    telling: set[asyncio.Task[None]] = set()
 
     async def queue(
-        ack: AsyncAck, respond: AsyncRespond, name: ActionId, work: Callable[[], Awaitable[None]]
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        name: ActionId,
+        user: str,
+        work: Callable[[], Awaitable[None]],
     ) -> None:
-        async def guarded() -> None:
-            try:
-                await work()
-            except Exception as error:
-                await report_failure(runtime, respond, name.value, error)
+        async def tell(message: Message) -> None:
+            await _tell(runtime, respond, message, user)
 
-        admission = runtime.work.submit(name.value, guarded)
-        await ack()
-        if admission is not Admission.ACCEPTED:  # told at once, without holding the ack
-            busy = runtime.renderer.render_constant(
-                "busy", command="that button", stopping=admission is Admission.STOPPING
-            )
-            task = asyncio.create_task(_tell(runtime, respond, busy))
-            telling.add(task)
-            task.add_done_callback(telling.discard)
+        request = AfterAck(runtime, name.value, user, tell, what="that button")
+        await ack_and_run(ack, request, work, answer=Answer.BUTTON)
 
     def transition_listener(name: ActionId, transition: Transition) -> None:
         async def pressed(
@@ -96,7 +88,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                     message = runtime.renderer.render("incident_refused", lang=lang, refusal=view)
                     await _tell(runtime, respond, message, user)
 
-            await queue(ack, respond, name, work)
+            await queue(ack, respond, name, user, work)
 
         app.action(name.value)(pressed)
 
@@ -124,7 +116,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             )
             await _tell(runtime, respond, message, user)
 
-        await queue(ack, respond, ActionId.HEALTH_OPEN_INCIDENT, work)
+        await queue(ack, respond, ActionId.HEALTH_OPEN_INCIDENT, user, work)
 
 
 async def _tell(runtime: Runtime, respond: AsyncRespond, message: Any, user: str = "") -> None:

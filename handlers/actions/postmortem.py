@@ -21,8 +21,8 @@ from bot.incidents import IncidentNotFoundError
 from bot.incidents.postmortem import draft_postmortem
 from bot.slack.postmortem_view import missing_view, postmortem_view
 from handlers.actions.incidents import parse_incident_id
+from handlers.after_ack import AfterAck, Answer, ack_and_run, reply_to
 from handlers.common import respond_message
-from handlers.errors import submit_and_ack
 from handlers.ids import ActionId
 
 log = logging.getLogger("aisi.handlers")
@@ -53,4 +53,11 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             message = runtime.renderer.render("postmortem", lang=lang, view=view)
             await respond_message(runtime, respond, message, visible=False, replace_original=False)
 
-        await submit_and_ack(ack, runtime, respond, ActionId.INCIDENT_POSTMORTEM.value, work)
+        request = AfterAck(
+            runtime,
+            ActionId.INCIDENT_POSTMORTEM.value,
+            context.user_id or "",
+            reply_to(runtime, respond),
+            what="that button",
+        )
+        await ack_and_run(ack, request, work, answer=Answer.BUTTON)

@@ -10,8 +10,8 @@ from bot.app.runtime import Runtime
 from bot.health.check import HealthReport
 from bot.slack.commands import parse_health_args
 from bot.slack.render import Message
+from handlers.after_ack import ack_and_run, for_command
 from handlers.common import Invocation, respond_message, slash_command
-from handlers.errors import submit_and_ack
 from handlers.ids import Command
 
 
@@ -53,6 +53,6 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
             message = rendered.message(call.args, report, lang)
             await respond_message(runtime, call.respond, message, visible=True)
 
-        await submit_and_ack(call.ack, runtime, call.respond, call.name, work, user_id=call.user_id)
+        await ack_and_run(call.ack, for_command(runtime, call), work)
 
     return {Command.HEALTH}

@@ -8,8 +8,8 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.app.runtime import Runtime
 from bot.slack.commands import parse_keys_args
+from handlers.after_ack import ack_and_run, for_command
 from handlers.common import Invocation, respond_message, slash_command
-from handlers.errors import submit_and_ack
 from handlers.ids import Command
 
 
@@ -25,6 +25,6 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
             message = runtime.renderer.render("keys_report", lang=lang, report=report)
             await respond_message(runtime, call.respond, message, visible=False)
 
-        await submit_and_ack(call.ack, runtime, call.respond, call.name, work, user_id=call.user_id)
+        await ack_and_run(call.ack, for_command(runtime, call), work)
 
     return {Command.KEYS}

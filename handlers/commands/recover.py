@@ -17,14 +17,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.app.runtime import Runtime
-from bot.app.work import Admission
 from bot.i18n.translator import N_, Translator
 from bot.recovery import RecoveryOptions
 from bot.slack.commands import parse_recover_args
 from bot.slack.render import Message, Surface
 from bot.stores.locks import LockHolder
+from handlers.after_ack import ack_and_run, for_command
 from handlers.common import Invocation, respond_message, slash_command
-from handlers.errors import report_failure
 from handlers.ids import BlockId, Command, InputId, ViewId
 from handlers.views.recover import Where
 
@@ -112,19 +111,10 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
 
     @slash_command(app, runtime, Command.RECOVER, parse_recover_args)
     async def recover(call: Invocation[bool]) -> None:
-        async def guarded() -> None:
-            try:
-                await open_dialog(runtime, call)
-            except Exception as error:
-                await report_failure(runtime, call.respond, call.name, error)
+        async def work() -> None:
+            await open_dialog(runtime, call)
 
-        admission = runtime.work.start_now(call.name.value, guarded)
-        if admission is Admission.ACCEPTED:
-            await call.ack()
-            return
-        busy = runtime.renderer.render_constant(
-            "busy", command=call.name.value, stopping=admission is Admission.STOPPING
-        )
-        await call.ack(text=busy.text, blocks=busy.blocks, response_type="ephemeral")
+        # Now, not queued: the trigger id that opens the dialog expires in 3 seconds.
+        await ack_and_run(call.ack, for_command(runtime, call), work, now=True)
 
     return {Command.RECOVER}

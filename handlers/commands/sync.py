@@ -14,8 +14,9 @@ from bot.slack.commands import parse_sync_args
 from bot.slack.render import Message
 from bot.sources.records import SourceResult
 from bot.sync.request import SyncReport, SyncRequest
+from handlers.after_ack import ack_and_run, for_command
 from handlers.common import Invocation, respond_message, slash_command
-from handlers.errors import STOPPED_NOTICE_S, submit_and_ack
+from handlers.errors import STOPPED_NOTICE_S
 from handlers.ids import Command
 from handlers.progress import ProgressMessage
 
@@ -32,15 +33,7 @@ def register(app: AsyncApp, runtime: Runtime) -> set[str]:
         async def work() -> None:
             await run_sync(runtime, call)
 
-        await submit_and_ack(
-            call.ack,
-            runtime,
-            call.respond,
-            call.name,
-            work,
-            says_when_cut_off=True,
-            user_id=call.user_id,
-        )
+        await ack_and_run(call.ack, for_command(runtime, call, says_when_cut_off=True), work)
 
     return {Command.SYNC}
 

@@ -33,8 +33,9 @@ from bot.recovery import (
     parse_steps,
 )
 from bot.slack.render import Message
+from handlers.after_ack import AfterAck
 from handlers.common import respond_message
-from handlers.errors import STOPPED_NOTICE_S, report_failure
+from handlers.errors import STOPPED_NOTICE_S
 from handlers.ids import BlockId, Command, InputId, ViewId
 from handlers.progress import ProgressMessage
 
@@ -121,18 +122,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         async def work() -> None:
             await run_recovery(runtime, client, options, user_id=user_id, where=where, key=key)
 
-        async def guarded() -> None:
-            try:
-                await work()
-            except Exception as error:
-                await report_failure(runtime, _respond(where), SOURCE, error)
-
-        async def abandoned() -> None:  # shutdown came before a worker was free
-            lang = runtime.known_language(user_id)
-            message = runtime.renderer.render("stopped", lang=lang, command=SOURCE, started=False)
+        async def tell(message: Message) -> None:
             await _tell(runtime, client, where, user_id, message, visible=False)
 
-        if runtime.work.submit(SOURCE, guarded, abandon=abandoned) is not Admission.ACCEPTED:
+        # The recovery reports its own progress; a failure or a shutdown is told by AfterAck.
+        request = AfterAck(runtime, SOURCE, user_id, tell, says_when_cut_off=True)
+        if request.submit(work) is not Admission.ACCEPTED:
             await ack(response_action="errors", errors={BlockId.RECOVER_STEPS.value: word(BUSY)})
             return
         await ack(response_action="clear")

@@ -60,8 +60,8 @@ async def home_bot(bot_env: dict[str, str], upstreams: Upstreams) -> AsyncIterat
 
 
 def _runtime(bot: BotUnderTest) -> Runtime:
-    assert bot.app.runtime is not None
-    return bot.app.runtime
+    assert bot.runtime is not None
+    return bot.runtime
 
 
 async def _seed(runtime: Runtime) -> None:

@@ -70,10 +70,10 @@ async def test_without_a_slack_token_the_serving_bot_posts_it(
     assert "the serving bot posts it" in err
     assert local_slack.calls == []
     async with start_bot_in_process(env) as bot:
-        assert bot.app.runtime is not None
+        assert bot.runtime is not None
         delivered = 0
         for _ in range(100):  # the bot's own catch-up may hold the delivery lock a moment
-            delivered = await bot.app.runtime.incidents.deliver_pending(older_than_s=0)
+            delivered = await bot.runtime.incidents.deliver_pending(older_than_s=0)
             if delivered:
                 break
             await asyncio.sleep(0.05)

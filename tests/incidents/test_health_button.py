@@ -47,7 +47,7 @@ async def test_open_incident_from_a_degraded_report(
         )
         assert told.body["response_type"] == "ephemeral"
         assert "opened" in told.body["text"]
-        assert bot.app.runtime is not None and await bot.app.runtime.wait_idle(15)
+        assert bot.runtime is not None and await bot.runtime.wait_idle(15)
     keys = sorted(r[0] for r in rows(database_url, "SELECT dedup_key FROM chatops.incidents"))
     assert keys == sorted(f"health:{c}" for c in components)
     assert len(top_level_posts(local_slack)) == len(components)

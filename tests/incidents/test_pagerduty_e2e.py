@@ -25,11 +25,11 @@ async def test_the_stand_in_gets_trigger_acknowledge_and_resolve_for_one_key(
         env = configure(bot_env)
         env.update({"PAGERDUTY_ROUTING_KEY": ROUTING_KEY, "PAGERDUTY_EVENTS_URL": pagerduty.url})
         async with start_bot_in_process(env) as bot:
-            assert bot.app.runtime is not None
+            assert bot.runtime is not None
             status, answer, _ = await post_alert(bot.session, bot.url, alert("neon_down"))
             assert status == 202
             message = await wait_for_text(local_slack, "chat.postMessage", "neon_down is failing")
-            await bot.app.runtime.wait_idle(10)
+            await bot.runtime.wait_idle(10)
             await post_alert(bot.session, bot.url, alert("neon_down"))  # a repeat: no new event
             await bot.sender.click(
                 "incident_ack",
@@ -40,13 +40,13 @@ async def test_the_stand_in_gets_trigger_acknowledge_and_resolve_for_one_key(
                 response_url=local_slack.response_url_for("ack"),
             )
             await wait_for_text(local_slack, "chat.postMessage", "Acknowledged by")
-            await bot.app.runtime.wait_idle(10)
+            await bot.runtime.wait_idle(10)
             status, answer, _ = await post_alert(
                 bot.session, bot.url, alert("neon_down", status="resolved")
             )
             assert (status, answer["action"]) == (202, "resolved")
             await wait_for_text(local_slack, "chat.postMessage", "Resolved by")
-            assert await bot.app.runtime.wait_idle(10)
+            assert await bot.runtime.wait_idle(10)
     assert pagerduty.actions() == [
         ("trigger", "neon_down"),
         ("acknowledge", "neon_down"),

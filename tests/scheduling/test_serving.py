@@ -33,14 +33,14 @@ async def test_a_serving_bot_posts_the_report_runs_checks_and_shows_them_in_heal
         schedule = {"daily_report": "* * * * *", "source_checks": "2s"}
         env = serving_env(bot_env, upstreams, tmp_path / "cfg", schedule)
         async with start_bot_in_process(env) as bot:
-            assert bot.app.runtime is not None and bot.app.runtime.scheduler is not None
-            scheduler = bot.app.runtime.scheduler
+            assert bot.runtime is not None and bot.runtime.scheduler is not None
+            scheduler = bot.runtime.scheduler
             post = await local_slack.wait_for("chat.postMessage", predicate=is_report, timeout=30)
             checks = await wait_rows(
                 database_url, "source_checks", lambda r: len(finished(r)) >= 3, 30
             )
-            report = await bot.app.runtime.health.run("ops")
-            rendered = bot.app.runtime.renderer.render("health_report", report=report)
+            report = await bot.runtime.health.run("ops")
+            rendered = bot.runtime.renderer.render("health_report", report=report)
     assert post.ok and post.body["channel"] == "#ai-monitoring"
     assert scheduler.replica.endswith(f":{bot.url.rsplit(':', 1)[1]}")  # <host>:<port>
     reports = await wait_rows(database_url, "daily_report", lambda r: bool(finished(r)), 5)

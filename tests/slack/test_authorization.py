@@ -40,8 +40,8 @@ async def guarded_bot(bot_env: dict[str, str]) -> AsyncIterator[BotUnderTest]:
 
 
 async def _audit(bot: BotUnderTest, database_url: str) -> list[tuple[Any, ...]]:
-    assert bot.app.runtime is not None
-    await bot.app.runtime.audit.flush()
+    assert bot.runtime is not None
+    await bot.runtime.audit.flush()
     with psycopg.connect(database_url) as conn:
         return conn.execute(
             "SELECT user_id, team_id, what, allowed, why FROM chatops.audit ORDER BY id"

@@ -16,12 +16,12 @@ async def test_unexpected_error_reaches_the_user_with_an_id_and_is_recorded(
     bot: BotUnderTest, local_slack: LocalSlack, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A crash after the ack: ephemeral 'went wrong (error id …)', a chatops.bot_errors row."""
-    assert bot.app.runtime is not None
+    assert bot.runtime is not None
 
     async def broken(component: str | None = None) -> HealthReport:
         raise RuntimeError("internal detail the user must not see")
 
-    monkeypatch.setattr(bot.app.runtime.health, "run", broken)
+    monkeypatch.setattr(bot.runtime.health, "run", broken)
     reply = await bot.sender.command("/health", "", response_url=local_slack.response_url_for("e"))
     assert reply.status == 200
     call = await local_slack.wait_for("response_url", predicate=lambda c: c.key == "e", timeout=10)

@@ -26,10 +26,10 @@ async def test_manifest_commands_equal_registered_commands(
     bot: BotUnderTest, local_slack: LocalSlack
 ) -> None:
     """The commands in manifest.yaml are exactly the slash commands the handlers register."""
-    assert bot.app.runtime is not None
+    assert bot.runtime is not None
     client = AsyncWebClient(token=BOT_TOKEN, base_url=local_slack.api_url)
     app = AsyncApp(signing_secret="x" * 32, client=client)
-    registered = handlers.register(app, bot.app.runtime)
+    registered = handlers.register(app, bot.runtime)
     in_manifest = {c["command"] for c in _manifest()["features"]["slash_commands"]}
     assert in_manifest == registered == {"/health", "/sync", "/recover", "/keys"}
 

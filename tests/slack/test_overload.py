@@ -55,7 +55,7 @@ async def test_saturated_executor_acks_health_busy_at_once_and_posts_nothing_twi
     env = _env(bot_env, upstreams, tmp_path / "cfg", workers=1, queue=1)
     release = upstreams.gate(KEY_PATHS["openai"])
     async with start_bot_in_process(env) as bot:
-        assert bot.app.runtime is not None
+        assert bot.runtime is not None
         await _keys(bot, local_slack, "keys-running")
         await upstreams.arrived(KEY_PATHS["openai"])  # the one worker is held upstream
         await _keys(bot, local_slack, "keys-queued")  # fills the queue of one
@@ -73,7 +73,7 @@ async def test_saturated_executor_acks_health_busy_at_once_and_posts_nothing_twi
         release.set()
         for key in ("keys-running", "keys-queued"):
             await local_slack.wait_for("response_url", predicate=lambda c, k=key: c.key == k)
-        assert await bot.app.runtime.wait_idle(10)
+        assert await bot.runtime.wait_idle(10)
         posted = Counter(call.key for call in local_slack.calls_for("response_url"))
         assert posted == {"keys-running": 1, "keys-queued": 1}
         _, metrics = await bot.get("/metrics")
@@ -90,13 +90,13 @@ async def test_health_requests_during_one_check_share_its_report_and_message(
     env = _env(bot_env, upstreams, tmp_path / "cfg", workers=8, queue=8)
     release = upstreams.gate(APP_HEALTH)
     async with start_bot_in_process(env) as bot:
-        assert bot.app.runtime is not None
+        assert bot.runtime is not None
         await bot.sender.command("/health", "", response_url=local_slack.response_url_for("h0"))
         await upstreams.arrived(APP_HEALTH)
         for key in ("h1", "h2"):
             await bot.sender.command("/health", "", response_url=local_slack.response_url_for(key))
         release.set()
-        assert await bot.app.runtime.wait_idle(20)
+        assert await bot.runtime.wait_idle(20)
         replies = local_slack.calls_for("response_url")
         _, metrics = await bot.get("/metrics")
     assert sorted(call.key for call in replies) == ["h0", "h1", "h2"]

@@ -37,8 +37,8 @@ async def bot(bot_env: dict[str, str], local_slack: LocalSlack) -> AsyncIterator
 
 
 def _runtime(bot: BotUnderTest) -> Runtime:
-    assert bot.app.runtime is not None
-    return bot.app.runtime
+    assert bot.runtime is not None
+    return bot.runtime
 
 
 async def _home(bot: BotUnderTest, slack: LocalSlack, user: str) -> dict[str, Any]:

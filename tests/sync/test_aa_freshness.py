@@ -126,17 +126,17 @@ async def test_scheduled_sync_accepts_the_6_hour_cache_a_person_does_not(
     bot: BotUnderTest, local_slack: LocalSlack, upstreams: SyncUpstreams, env: dict[str, str]
 ) -> None:
     """A one-hour-old answer serves a scheduled run; the same answer is too old for a person."""
-    assert bot.app.runtime is not None
+    assert bot.runtime is not None
     await _slash_sync(bot, local_slack, "aa")
     _age_cached_aa_answer(env, 3600)
 
     def request(trigger: str) -> SyncRequest:
         return SyncRequest(scope="aa", dry_run=True, force=False, trigger=trigger)
 
-    scheduled = await bot.app.runtime.sync.run(request("schedule:source-check"))
+    scheduled = await bot.runtime.sync.run(request("schedule:source-check"))
     aa = dict(scheduled.sources)["aa_api"]
     assert (aa.status, aa.facts["cached"], upstreams.count(AA_API_PATH)) == ("ok", "yes", 1)
-    by_person = await bot.app.runtime.sync.run(request("cli:alice"))
+    by_person = await bot.runtime.sync.run(request("cli:alice"))
     assert dict(by_person.sources)["aa_api"].facts["cached"] == "no"
     assert upstreams.count(AA_API_PATH) == 2
 
