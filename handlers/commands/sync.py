@@ -44,12 +44,14 @@ async def run_sync(runtime: Runtime, call: Invocation[SyncArgs]) -> None:
     request = SyncRequest(scope, dry_run, force, trigger=f"user:{call.user_id}")
     names = [step.name for step in runtime.sync.steps_for(scope)]
     done: list[tuple[str, SourceResult]] = []
+    lang = await runtime.language_of(call.user_id)  # after the ack: Slack may be asked
 
     def progress_message() -> Message:
         finished = {n for n, _ in done}
         pending = [n for n in names if n not in finished]
         return runtime.renderer.render(
             "sync_progress",
+            lang=lang,
             scope=scope,
             dry_run=dry_run,
             user_id=call.user_id,
@@ -72,11 +74,15 @@ async def run_sync(runtime: Runtime, call: Invocation[SyncArgs]) -> None:
         await runtime.sync.run(request, on_source, report=report)
     except asyncio.CancelledError:
         # Shutdown cut the sync off: the message says so and what had finished.
-        stopped = runtime.renderer.render("sync_report", report=report, user_id=call.user_id)
+        stopped = runtime.renderer.render(
+            "sync_report", lang=lang, report=report, user_id=call.user_id
+        )
         try:
             await asyncio.wait_for(asyncio.shield(progress.finish(stopped)), STOPPED_NOTICE_S)
         except (TimeoutError, SlackApiError, OSError) as exc:
             log.warning("could not say that the sync stopped: %s", type(exc).__name__)
         raise
-    summary = runtime.renderer.render("sync_report", report=report, user_id=call.user_id)
+    summary = runtime.renderer.render(
+            "sync_report", lang=lang, report=report, user_id=call.user_id
+        )
     await progress.finish(summary)

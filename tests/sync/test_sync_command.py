@@ -720,3 +720,24 @@ async def test_sigterm_during_a_sync_lets_it_finish_and_post(
         assert await served.wait_exit(30) == 0
     assert any("waiting for work in progress" in line for line in served.output)
     assert [outcome for outcome, _, _ in _runs(database_url)] == ["applied"]
+
+
+async def test_a_korean_operator_reads_the_sync_in_korean(
+    sync_bot: BotUnderTest, local_slack: LocalSlack
+) -> None:
+    """/sync's progress message and summary are rendered in the reader's language (ko-KR
+    from users.info), like /health and /keys; an English operator's stay English."""
+    local_slack.workspace.add_user(OTHER_OPERATOR, locale="ko-KR")
+    local_slack.workspace.add_user(OPERATOR, locale="en-US")
+    hangul = re.compile(r"[\uac00-\ud7a3]")
+
+    korean = await _slash_sync(sync_bot, local_slack, "--dry-run", user=OTHER_OPERATOR)
+    progress = json.dumps(korean.posts[0].body, ensure_ascii=False)
+    summary = json.dumps(korean.summary, ensure_ascii=False)
+    assert hangul.search(progress), progress
+    assert hangul.search(summary), summary
+    assert "*Sources*" not in summary
+
+    english = await _slash_sync(sync_bot, local_slack, "--dry-run", user=OPERATOR)
+    assert not hangul.search(json.dumps(english.posts[0].body, ensure_ascii=False))
+    assert not hangul.search(json.dumps(english.summary, ensure_ascii=False))
