@@ -105,13 +105,6 @@ def manual_step(policy: EscalationPolicy, level: Level, round_: int) -> Escalati
     return EscalationStep(round_, STEP_TARGETS.index(EscalationTarget.BACKUP))
 
 
-def done_step(incident: Incident) -> EscalationStep | None:
-    """The last escalation step an incident went through, if any."""
-    if incident.escalation_step is None:
-        return None
-    return EscalationStep(incident.escalation_round, incident.escalation_step)
-
-
 def alert_opens_or_updates(status: AlertStatus) -> bool:
     """A firing alert creates or updates an incident; a resolved one only clears."""
     return status is AlertStatus.FIRING
@@ -133,11 +126,6 @@ def refusal_to_escalate(incident: Incident, level: Level) -> Refusal | None:
     if incident.level >= level:
         return Refusal.ALREADY_AT_LEVEL
     return None
-
-
-def refusal_to_resolve(incident: Incident) -> Refusal | None:
-    """Why a resolution would not apply now (None: it would)."""
-    return Refusal.ALREADY_RESOLVED if incident.state is State.RESOLVED else None
 
 
 def who_and_when(incident: Incident, refusal: Refusal) -> tuple[str | None, datetime | None]:

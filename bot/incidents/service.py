@@ -20,10 +20,8 @@ from bot.incidents.model import (
     AlertStatus,
     CheckOutcome,
     Committed,
-    EventKind,
     FiredTimer,
     Incident,
-    IncidentEvent,
     Level,
     RaiseOutcome,
     Refusal,
@@ -229,17 +227,6 @@ class IncidentService(IncidentReader):
         if applied.event is None:
             return self._refused(applied.incident, Refusal.ALREADY_RESOLVED)
         return await self._after_resolve(applied)
-
-    async def record_denied(self, incident_id: int, *, actor: str, action: str) -> IncidentEvent:
-        """Audit an unauthorised press (kept in the timeline, never shown in the thread)."""
-        return await self._store.record_event(
-            incident_id,
-            kind=EventKind.DENIED,
-            actor=actor,
-            now=self._clock(),
-            detail={"action": action},
-            thread=False,
-        )
 
     # -- timers ---------------------------------------------------------------------------
 

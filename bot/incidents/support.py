@@ -63,17 +63,6 @@ class SupportRequest:
     timeline: tuple[str, ...]
     vendors: tuple[VendorSection, ...]
 
-    def as_text(self) -> str:
-        """The request as plain text (what one pastes into the vendor's support form)."""
-        parts = [f"Subject: {self.subject}", "", *self.summary, "", "Timeline (UTC):"]
-        parts += [f"- {line}" for line in self.timeline]
-        parts += ["", "Vendors:"]
-        for v in self.vendors:
-            parts.append(f"- {v.name}: {v.state} — {v.detail}")
-            parts.append(f"  status page: {v.page_url or '(not configured)'}")
-            parts.append(f"  contact: {v.contact or '(not configured)'}")
-        return "\n".join(parts)
-
 
 def vendor_contacts(status_pages: Iterable[object]) -> list[VendorContact]:
     """Vendor contacts from the ``[[status_pages]]`` config entries (name, page_url, contact)."""

@@ -152,14 +152,3 @@ class JobRunStore:
                 (list(job_ids), before),
             )
             return cur.rowcount
-
-    async def history(self, job_id: str, *, since: datetime, limit: int = 1000) -> list[JobRun]:
-        """A job's firings scheduled at or after ``since``, oldest first."""
-        async with self._db.connection(self._timeout_s) as conn:
-            cur = await conn.execute(
-                f"SELECT {_COLUMNS} FROM chatops.job_runs"  # noqa: S608 - constant columns
-                " WHERE job_id = %s AND scheduled_for >= %s ORDER BY scheduled_for LIMIT %s",
-                (job_id, since, limit),
-            )
-            rows = await cur.fetchall()
-        return [_run(row) for row in rows]

@@ -123,18 +123,6 @@ def as_timezone(key: str, value: Any) -> str:
     return str(value)
 
 
-def as_cron(key: str, value: Any) -> str:
-    """A five-field crontab expression (minute hour day month weekday)."""
-    text = str(value).strip()
-    fields = text.split()
-    allowed = re.compile(r"^[0-9*/,\-a-zA-Z]+$")
-    if len(fields) != 5 or not all(allowed.match(f) for f in fields):
-        raise ConfigError(
-            key, f"must be a 5-field cron expression like '0 9 * * *' (got {_shown(value)})"
-        )
-    return text
-
-
 def as_str_list(key: str, value: Any) -> tuple[str, ...]:
     """A list of non-empty strings."""
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):

@@ -105,10 +105,6 @@ class UserLocales:
             return self.default
         return negotiate(cached[0], self.default)
 
-    def forget(self, user_id: str) -> None:
-        """Drop the in-memory copy (the Redis copy expires by itself)."""
-        self._memory.pop(user_id, None)
-
     async def _fetch(self, user_id: str) -> str | None:
         stored = await self._stored(user_id)
         if stored is not None:

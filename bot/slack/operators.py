@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.errors import ConfigError, NotAuthorizedError
+from bot.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +118,6 @@ class Operators:
         """The last known members of a listed group (empty when never resolved)."""
         self._refresh_if_stale()
         return self._members.get(group, frozenset())
-
-    async def require(self, user_id: str, action: str) -> None:
-        """Raise NotAuthorizedError unless ``user_id`` may ``action``."""
-        if not await self.allows(user_id):
-            raise NotAuthorizedError(action)
 
     async def refreshed(self) -> None:
         """Wait for a background refresh in progress, if any, to finish."""

@@ -9,7 +9,6 @@ for an upstream problem: the failure is named in ``reason`` in a fixed vocabular
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import time
@@ -209,13 +208,5 @@ async def get_json(
     response = await get_ok(client, url, timeout_s=timeout_s, headers=headers, params=params)
     try:
         return await read_json(response)
-    except ValueError as exc:
-        raise SourceFailure(f"unparseable: not JSON ({short(str(exc), 80)})") from exc
-
-
-def decode_json_text(text: str) -> object:
-    """json.loads with the failure worded as a reason."""
-    try:
-        return json.loads(text)
     except ValueError as exc:
         raise SourceFailure(f"unparseable: not JSON ({short(str(exc), 80)})") from exc

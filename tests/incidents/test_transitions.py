@@ -167,21 +167,6 @@ async def test_stats_for_the_daily_report_use_sql_medians(
     assert (empty.opened, empty.median_time_to_resolve_s) == (0, None)
 
 
-async def test_unauthorised_press_is_audited_but_not_shown(
-    service: IncidentService, database_url: str
-) -> None:
-    """record_denied keeps an audit line that never goes to the thread (not in the outbox)."""
-    incident_id = await opened(service)
-    denied = await service.record_denied(incident_id, actor="UX", action="incident_ack")
-    assert denied.kind is EventKind.DENIED and not denied.thread
-    with psycopg.connect(database_url) as conn:
-        row = conn.execute(
-            "SELECT actor, detail->>'action' FROM chatops.incident_events WHERE kind = 'denied'"
-        ).fetchone()
-    assert row == ("UX", "incident_ack")
-    assert (await service.get(incident_id)).state is State.OPEN
-
-
 async def test_timeline_is_append_only(service: IncidentService, database_url: str) -> None:
     """The database refuses to change or delete a timeline line (only posted_at may be set)."""
     await opened(service)
