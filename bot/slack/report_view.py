@@ -19,9 +19,11 @@ from zoneinfo import ZoneInfo
 from bot.i18n.said import shown
 from bot.i18n.translator import DEFAULT_LANGUAGE, N_, Translator, translator
 from bot.reports.model import DailyReport, OpenIncident, SourceSyncs, Trend
-from bot.slack.fit import more_line
+from bot.slack.blockkit import SECTION_TEXT, Tags, Texts
+from bot.slack.fit import fit_lines
 
-SECTION_BUDGET = 2800
+# The report is plain text: no value in it carries a filter's tag or a mention mark.
+PLAIN = Texts(Tags("\x00report-m", "\x00report-p", "\x00report-@"))
 NAME_LIMIT = 40
 DETAIL_LIMIT = 160
 STATE_ICON = {"ok": "✅", "degraded": "⚠️", "down": "🔴", "unknown": "⚪"}
@@ -67,11 +69,6 @@ class ReportLayout:
         return present(self.report, translator)
 
 
-def escaped_length(text: str) -> int:
-    """Length after mrkdwn escaping (& → &amp;, < → &lt;, > → &gt;)."""
-    return len(text) + 4 * text.count("&") + 3 * (text.count("<") + text.count(">"))
-
-
 def clip(text: object, limit: int) -> str:
     """One line of at most ``limit`` characters (a value, not a line of the message)."""
     line = " ".join(str(text).split())
@@ -90,28 +87,21 @@ def fit(
     noun: str,
     head: Sequence[str] = (),
     hidden: int = 0,
-    budget: int = SECTION_BUDGET,
     translator: Translator | None = None,
 ) -> str:
-    """The title, the ``head`` lines, then as many whole ``items`` as fit, then
-    '…and N more <noun>' for the items left out (plus ``hidden`` ones never listed);
-    that line in ``translator``'s language (``noun`` already is)."""
-    t = translator or english()
-    lines = [title, *head]
-    used = sum(escaped_length(line) + 1 for line in lines)
-    total = len(items) + hidden
-    for index, item in enumerate(items):
-        left_after = total - index - 1
-        reserve = escaped_length(more_line(total, noun, t)) + 1 if left_after else 0
-        cost = escaped_length(item) + 1
-        if used + cost + reserve > budget:
-            lines.append(more_line(total - index, noun, t))
-            return "\n".join(lines)
-        lines.append(item)
-        used += cost
-    if hidden:
-        lines.append(more_line(hidden, noun, t))
-    return "\n".join(lines)
+    """The title, the ``head`` lines, then as many whole ``items`` as fit in one section
+    (Block Kit's count, after mrkdwn escaping), then '…and N more <noun>' for the items left
+    out (plus ``hidden`` ones never listed); that line in ``translator``'s language
+    (``noun`` already is). The one fitting rule of every template: ``fit_lines``."""
+    return fit_lines(
+        PLAIN,
+        items,
+        noun,
+        limit=SECTION_TEXT,
+        head="\n".join([title, *head]),
+        total=len(items) + hidden,
+        translator=translator or english(),
+    )
 
 
 def _signed(change: int | None, t: Translator) -> str:

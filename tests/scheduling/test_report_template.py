@@ -12,8 +12,9 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.reports import DailyReport, sparkline
+from bot.slack.blockkit import SECTION_TEXT
 from bot.slack.render import Message, Renderer
-from bot.slack.report_view import SECTION_BUDGET, ReportLayout, fit, present, trend_line
+from bot.slack.report_view import ReportLayout, fit, present, trend_line
 from local_slack.server import LocalSlack
 from local_slack.validation import validate_blocks
 from tests.conftest import BOT_TOKEN
@@ -139,7 +140,7 @@ def test_fit_keeps_whole_lines_within_the_escaped_budget() -> None:
     lines = [f"• {'&' * 50} {n}" for n in range(200)]
     text = fit("*Title*", lines, noun="things")
     escaped = text.replace("&", "&amp;")
-    assert len(escaped) <= SECTION_BUDGET
+    assert len(escaped) <= SECTION_TEXT
     body = text.splitlines()[1:]
     assert body[-1] == f"…and {200 - (len(body) - 1)} more things"
     assert all(line in lines for line in body[:-1])
