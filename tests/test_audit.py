@@ -9,6 +9,8 @@ import pytest
 from bot.stores.audit import AuditEntry, AuditLog
 from bot.stores.db import Database
 
+pytestmark = pytest.mark.stores  # depends on where PostgreSQL and Redis come from
+
 
 async def test_decisions_are_stored_and_read_back_newest_first(database_url: str) -> None:
     """Two decisions, written without waiting, come back newest first with when they happened."""

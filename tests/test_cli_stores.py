@@ -10,6 +10,8 @@ import pytest
 
 from tests.harness import run_cli
 
+pytestmark = pytest.mark.stores  # depends on where PostgreSQL and Redis come from
+
 CLOSED = "postgresql://aisi:hunter2-db-password@127.0.0.1:9/aisi"
 
 

@@ -12,6 +12,8 @@ import pytest
 from local_slack.server import LocalSlack
 from tests.harness import BotUnderTest, start_bot_in_process
 
+pytestmark = pytest.mark.stores  # depends on where PostgreSQL and Redis come from
+
 
 def _closed_port() -> int:
     """A loopback port with nobody listening (bound, then released)."""

@@ -9,6 +9,8 @@ import pytest
 
 from bot.stores.db import Database, migration_files
 
+pytestmark = pytest.mark.stores  # depends on where PostgreSQL and Redis come from
+
 
 async def _migrate(url: str) -> list[str]:
     db = Database(url)

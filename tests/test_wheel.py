@@ -27,6 +27,8 @@ from tests.conftest import LOOPBACK_CLOSED, NETGUARD_DIR, write_test_config
 from tests.harness import REPO
 from tests.netguard.sitecustomize import ENV_FLAG
 
+pytestmark = pytest.mark.stores  # depends on where PostgreSQL and Redis come from
+
 SOURCES = ("pyproject.toml", "README.md", "bot", "handlers", "jobs", "local_slack", "templates")
 PACKAGE_DATA = ("bot/settings/defaults", "templates", "bot/stores/migrations")
 

@@ -13,6 +13,8 @@ from bot.stores.cache import build_redis
 from bot.stores.db import Database
 from bot.sync.service import SourceStep, SyncRequest, SyncService
 
+pytestmark = pytest.mark.stores  # depends on where PostgreSQL and Redis come from
+
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:

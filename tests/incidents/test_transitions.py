@@ -21,6 +21,8 @@ from bot.incidents import (
 from bot.incidents.notify import IncidentMetrics
 from tests.incidents.conftest import START, FakeClock, ServiceFactory, alert
 
+pytestmark = pytest.mark.stores  # depends on where PostgreSQL and Redis come from
+
 
 class Observed(IncidentMetrics):
     """Records what would go to the Prometheus histograms."""

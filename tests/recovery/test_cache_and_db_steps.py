@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+import pytest
 from redis.asyncio import Redis
 
 from bot.i18n.translator import translator
@@ -14,6 +15,8 @@ from bot.stores.app_cache import clear_prefixes_counted
 from bot.stores.cache import build_redis
 from bot.stores.db import Database
 from tests.recovery.conftest import OPERATOR, ServiceFactory, closed_port
+
+pytestmark = pytest.mark.stores  # depends on where PostgreSQL and Redis come from
 
 CACHE_ONLY = RecoveryOptions(steps=(StepName.CACHE,))
 DB_ONLY = RecoveryOptions(steps=(StepName.DB,))

@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.scheduling import (
     JobResult,
     ScheduleConfig,
@@ -18,6 +20,8 @@ from bot.scheduling import (
 from bot.stores.db import Database
 from tests.incidents.conftest import FakeClock
 from tests.scheduling.conftest import CountingJob, job_rows
+
+pytestmark = pytest.mark.stores  # depends on where PostgreSQL and Redis come from
 
 SEOUL = ZoneInfo("Asia/Seoul")
 EVERY_SECOND = TriggerSpec(TriggerKind.INTERVAL, "1s", 1.0)

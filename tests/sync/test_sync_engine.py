@@ -14,6 +14,8 @@ from bot.stores.cache import build_redis
 from bot.stores.db import Database
 from bot.sync.service import SourceStep, SyncRequest, SyncService
 
+pytestmark = pytest.mark.stores  # depends on where PostgreSQL and Redis come from
+
 
 def _records(count: int, *, source: str = "aa_api", speed: float = 50.0) -> tuple[ModelRecord, ...]:
     return tuple(
