@@ -51,14 +51,18 @@ class BotUnderTest:
 
 @asynccontextmanager
 async def start_bot_in_process(
-    env: Mapping[str, str], *, wait_migrated: bool = True
+    env: Mapping[str, str], *, wait_migrated: bool = True, wait_accepting: bool = True
 ) -> AsyncIterator[BotUnderTest]:
-    """Start the bot as `serve` does (HTTP mode, ``bot.app.wiring``) on an ephemeral port."""
+    """Start the bot as `serve` does (HTTP mode, ``bot.app.wiring``) on an ephemeral port;
+    yields once it is ready (``wait_migrated``), or once it takes requests (the database
+    found down, ``wait_accepting``), or at once."""
     settings = load_settings(env)
     async with running_bot(settings, host="127.0.0.1", port=0) as running:
         runtime = running.runtime
         if wait_migrated:
-            await asyncio.wait_for(runtime.migrated.wait(), 30)
+            await asyncio.wait_for(runtime.ready.wait(), 30)
+        elif wait_accepting:
+            await asyncio.wait_for(runtime.accepting.wait(), 30)
         url = f"http://127.0.0.1:{running.port}"
         async with aiohttp.ClientSession() as session:
             sender = SlackRequestSender(session, url + "/slack/events", env["SLACK_SIGNING_SECRET"])
@@ -76,9 +80,10 @@ async def _read_lines(
 
 @asynccontextmanager
 async def start_bot_process(
-    env: Mapping[str, str], *args: str, timeout_s: float = 60.0
+    env: Mapping[str, str], *args: str, timeout_s: float = 60.0, wait_accepting: bool = True
 ) -> AsyncIterator[BotUnderTest]:
-    """Run `aisi-bot serve` as a real process; yields once it logs its listening port."""
+    """Run `aisi-bot serve` as a real process; yields once it logs its listening port and
+    (``wait_accepting``) /readyz says start-up is past the migrations and the scheduler."""
     full_env = clean_env(env)
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -103,6 +108,8 @@ async def start_bot_process(
             raise AssertionError("bot did not start; output:\n" + "".join(output)) from None
         url = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as session:
+            if wait_accepting:
+                await _wait_accepting(session, url, timeout_s, output)
             secret = env.get("SLACK_SIGNING_SECRET", "")
             sender = SlackRequestSender(session, url + "/slack/events", secret)
             yield BotUnderTest(url=url, sender=sender, session=session, output=output, process=proc)
@@ -115,6 +122,25 @@ async def start_bot_process(
                 proc.kill()
                 await proc.wait()
         await reader
+
+
+# /readyz's start-up states in which the bot still refuses events and alerts with 503.
+STARTING = ("migrations running", "starting the scheduler")
+
+
+async def _wait_accepting(
+    session: aiohttp.ClientSession, url: str, timeout_s: float, output: list[str]
+) -> None:
+    """Poll /readyz (every 20 ms) until start-up is past migrations and the scheduler."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        async with session.get(url + "/readyz") as resp:
+            state = (await resp.json()).get("checks", {}).get("startup")
+        if state not in STARTING:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"bot still {state}; output:\n" + "".join(output))
+        await asyncio.sleep(0.02)
 
 
 async def _wait_for_port(seen: asyncio.Queue[str]) -> int:

@@ -74,6 +74,11 @@ class Runtime:
     embedded: list[EmbeddedServer] = field(default_factory=list)
     scheduler: Scheduler | None = None  # set by a serving bot (bot.app.scheduling)
     migrated: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set once migrations are applied and the scheduler has started: /readyz may say 200.
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set when requests may be taken: at ``ready``, or when the first migration attempt found
+    # the database unreachable (the bot then serves degraded and names the database down).
+    accepting: asyncio.Event = field(default_factory=asyncio.Event)
     # Extra /readyz checks by name (Socket Mode adds its connection state): "ok" or why not.
     readiness_checks: dict[str, Callable[[], Awaitable[str]]] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -90,6 +95,21 @@ class Runtime:
     async def wait_idle(self, timeout_s: float) -> bool:
         """Wait until no acknowledged work is queued or running; False if some still was."""
         return await self.work.wait_idle(timeout_s)
+
+    def mark_ready(self) -> None:
+        """Start-up is done (migrations applied, the scheduler started): take requests."""
+        self.ready.set()
+        self.accepting.set()
+
+    def startup_state(self) -> str:
+        """'ok' once ready, else what start-up is still doing (for /readyz and the 503s)."""
+        if self.ready.is_set():
+            return "ok"
+        if not self.migrated.is_set():
+            if self.accepting.is_set():
+                return "migrations waiting for the database"
+            return "migrations running"
+        return "starting the scheduler"
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run a background task for the runtime's lifetime (cancelled by ``close``)."""
@@ -108,6 +128,7 @@ class Runtime:
                 log.warning(
                     "database not reachable for migrations (%s); retrying", type(exc).__name__
                 )
+                self.accepting.set()  # serve degraded rather than refuse while it is down
                 await asyncio.sleep(MIGRATION_RETRY_S)
                 continue
             if applied:
@@ -159,6 +180,14 @@ class Runtime:
             except (TimeoutError, PoolTimeout, psycopg.Error, RedisError, OSError) as exc:
                 return f"unavailable: {type(exc).__name__}"
 
-        checks = {"database": database, "cache": cache, **self.readiness_checks}
+        async def startup() -> str:
+            return self.startup_state()
+
+        checks = {
+            "startup": startup,
+            "database": database,
+            "cache": cache,
+            **self.readiness_checks,
+        }
         states = await asyncio.gather(*(probe(check) for check in checks.values()))
         return dict(zip(checks, states, strict=True))

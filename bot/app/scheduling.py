@@ -114,6 +114,8 @@ async def start_when_migrated(runtime: Runtime, scheduler: Scheduler) -> None:
         await scheduler.start()
     except Exception:  # the bot keeps serving without scheduled work (logged with the cause)
         log.exception("scheduler: could not start; no scheduled work in this replica")
+    runtime.mark_ready()
+    log.info("aisi-bot ready: schema up to date, scheduler started")
 
 
 async def stop_scheduler(

@@ -30,7 +30,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
     ) as running:
         socket_handler: AsyncSocketModeHandler | None = None
         try:
-            if mode == "socket":
+            # No event is taken before start-up is done (or has found the database down).
+            await until_stopped(stop, asyncio.ensure_future(running.runtime.accepting.wait()))
+            if mode == "socket" and not stop.is_set():
                 app_token = settings.secret("SLACK_APP_TOKEN")
                 assert app_token is not None
                 socket_handler = AsyncSocketModeHandler(

@@ -20,7 +20,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from bot.app.logs import setup_logging
 from bot.app.wiring import build_runtime
 from bot.cli.alert import ALERT
-from bot.cli.base import EXIT_FAILED, EXIT_USAGE, CliCommand, StoreUnreachable
+from bot.cli.base import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    CliCommand,
+    StoreUnreachable,
+    require_schema,
+)
 from bot.cli.db import DB
 from bot.cli.health import HEALTH, KEYS
 from bot.cli.incidents import INCIDENTS
@@ -32,6 +38,7 @@ from bot.errors import ConfigError
 from bot.i18n.translator import SUPPORTED, cli_language
 from bot.settings.model import Settings, load_settings
 from bot.settings.secrets import Redactor
+from bot.stores.db_errors import classify
 
 COMMANDS: tuple[CliCommand, ...] = (
     HEALTH,
@@ -76,6 +83,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     command = next(c for c in COMMANDS if c.name == args.command)
     runtime = await build_runtime(settings, migrate=False, stores=command.stores(args))
     try:
+        if command.needs_schema:
+            await require_schema(runtime)
         return await command.run(runtime, args)
     finally:
         await runtime.close()
@@ -108,9 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreUnreachable as exc:
         print(f"aisi-bot: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except (PoolTimeout, psycopg.OperationalError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        print(f"aisi-bot: database unreachable: {first}", file=sys.stderr)
+    except (PoolTimeout, psycopg.Error) as exc:
+        # One line, whatever the database said: unreachable, refused, timed out, refused
+        # credentials, the bot's schema missing (naming `aisi-bot db upgrade`), or other.
+        print(f"aisi-bot: database: {classify(exc)}", file=sys.stderr)
         return EXIT_FAILED
     except RedisConnectionError as exc:
         print(f"aisi-bot: cache (Redis) unreachable: {type(exc).__name__}", file=sys.stderr)

@@ -88,4 +88,5 @@ ALERT = CliCommand(
     _arguments,
     _alert,
     stores=lambda _: DB_ONLY,
+    needs_schema=True,
 )

@@ -15,6 +15,8 @@ from psycopg_pool import PoolTimeout
 
 from bot.app.runtime import Runtime
 from bot.app.wiring import ALL_STORES
+from bot.stores.db import migrations_pending
+from bot.stores.db_errors import UPGRADE_COMMAND
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -39,6 +41,8 @@ class CliCommand:
     stores: Callable[[argparse.Namespace], frozenset[str]] = all_stores
     # Runs before any store is started: None to go on, or the exit code (a refusal).
     precheck: Callable[[argparse.Namespace], int | None] | None = None
+    # Needs the bot's own tables: refused in one line naming `aisi-bot db upgrade` without.
+    needs_schema: bool = False
 
 
 def plain(value: Any) -> Any:
@@ -70,3 +74,16 @@ async def require_database(runtime: Runtime) -> None:
     reason = await runtime.db.connect_error(runtime.settings.probe_timeout_s)
     if reason is not None:
         raise StoreUnreachable(f"database unreachable at {runtime.db.where}: {reason}")
+
+
+async def require_schema(runtime: Runtime) -> None:
+    """Raise StoreUnreachable (one line naming `aisi-bot db upgrade`) when the bot's schema
+    is missing or behind; a database that does not answer raises its own error."""
+    async with runtime.db.connection(runtime.settings.probe_timeout_s) as conn:
+        pending = await migrations_pending(conn)
+    if pending:
+        shown = ", ".join(pending[:3]) + (", …" if len(pending) > 3 else "")
+        raise StoreUnreachable(
+            f"database: the bot's schema is missing or behind ({len(pending)} migration(s)"
+            f" not applied: {shown}): run `{UPGRADE_COMMAND}`"
+        )

@@ -91,4 +91,5 @@ INCIDENTS = CliCommand(
     _arguments,
     _incidents,
     stores=lambda _: frozenset({"db"}),
+    needs_schema=True,
 )

@@ -67,4 +67,5 @@ JOBS = CliCommand(
     _arguments,
     _jobs,
     stores=lambda _: frozenset({"db"}),
+    needs_schema=True,
 )

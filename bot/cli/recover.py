@@ -150,4 +150,5 @@ RECOVER = CliCommand(
     _arguments,
     _recover,
     precheck=confirm,
+    needs_schema=True,
 )

@@ -17,21 +17,12 @@ from bot.i18n.translator import Translator, translator
 from bot.recovery.model import StepName
 from bot.recovery.schema import APP_SCHEMA, check_app_schema
 from bot.recovery.steps import StepContext, StepFailedError, describe_error
-from bot.stores.db import Database, migration_files
-
-_APPLIED = """
-SELECT CASE WHEN to_regclass('chatops.schema_migrations') IS NULL THEN ARRAY[]::text[]
-       ELSE (SELECT coalesce(array_agg(version), ARRAY[]::text[]) FROM chatops.schema_migrations)
-       END
-"""
+from bot.stores.db import Database, migrations_pending
 
 
 async def pending_migrations(conn: psycopg.AsyncConnection[Any]) -> list[str]:
     """Versions of the bot's migrations not yet applied (reads only)."""
-    cur = await conn.execute(_APPLIED)
-    row = await cur.fetchone()
-    done = set(row[0]) if row and row[0] else set()
-    return [version for version, _ in migration_files() if version not in done]
+    return await migrations_pending(conn)
 
 
 class DatabaseStep:
@@ -77,14 +68,14 @@ class DatabaseStep:
                 check = await check_app_schema(conn, self._schema)
                 pending = await pending_migrations(conn)
         except (PoolTimeout, psycopg.Error) as exc:
-            reason = await self._db.why_unreachable(min(self._timeout_s, 5.0))
-            raise StepFailedError(
-                t._(
-                    "database unreachable: %(reason)s (%(error)s)",
-                    reason=reason,
-                    error=type(exc).__name__,
-                )
-            ) from None
+            problem = await self._db.explain(exc, min(self._timeout_s, 5.0))
+            # "unreachable" only when the server did not answer (refused, timed out, gone).
+            words = (
+                t._("database unreachable: %(reason)s", reason=problem.said.text(t))
+                if problem.transient
+                else t._("database: %(reason)s", reason=problem.said.text(t))
+            )
+            raise StepFailedError(words) from None
         version = str(row[0]) if row else "?"
         ctx.data["server_version"] = version
         await ctx.note(t._("connected (PostgreSQL %(version)s)", version=version))

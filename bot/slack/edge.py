@@ -15,6 +15,9 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from bot.upstream import bounded_json
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +90,19 @@ def decode_body(body: bytes) -> str | Rejection:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         return Rejection(400, "not_utf8")
+
+
+def check_nesting(text: str) -> Rejection | None:
+    """400 for a verified body whose JSON (the whole body, or a form field such as
+    ``payload=``) nests deeper than ``bounded_json.MAX_DEPTH``: Bolt's parser would raise
+    ``RecursionError`` and answer 500."""
+    if text.lstrip().startswith(("{", "[")):
+        fields = [text]
+    else:
+        fields = [value for _, value in parse_qsl(text, keep_blank_values=True)]
+    if any(bounded_json.nesting_depth_exceeds(field) is not None for field in fields):
+        return Rejection(400, "too_deep")
+    return None
 
 
 class RejectionLog:

@@ -34,6 +34,7 @@ from bot.sources.records import (
     skipped,
 )
 from bot.stores.result_cache import ResultCache
+from bot.upstream import bounded_json
 from bot.upstream.http import Facts
 from bot.upstream.quota import quota_facts
 
@@ -91,9 +92,9 @@ def parse_aa_api(body: object) -> list[ModelRecord]:
 async def _decode(text: str) -> list[ModelRecord]:
     try:
         if len(text) > _BIG_TEXT:
-            body = await asyncio.to_thread(json.loads, text)
+            body = await asyncio.to_thread(bounded_json.loads, text)
         else:
-            body = json.loads(text)
+            body = bounded_json.loads(text)
     except ValueError as exc:
         raise SourceFailure(f"unparseable: not JSON ({str(exc)[:80]})") from exc
     return parse_aa_api(body)

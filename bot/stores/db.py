@@ -6,15 +6,33 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
+from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from bot.stores.db_errors import DbProblem, classify
 
 log = logging.getLogger(__name__)
 
 # pg_advisory_lock key so two replicas starting together migrate one at a time.
 _MIGRATION_LOCK_KEY = 0x616973690001
+
+
+_APPLIED = """
+SELECT CASE WHEN to_regclass('chatops.schema_migrations') IS NULL THEN ARRAY[]::text[]
+       ELSE (SELECT coalesce(array_agg(version), ARRAY[]::text[]) FROM chatops.schema_migrations)
+       END
+"""
+
+
+async def migrations_pending(conn: psycopg.AsyncConnection[Any]) -> list[str]:
+    """Versions of the bot's migrations not yet applied (reads only)."""
+    cur = await conn.execute(_APPLIED)
+    row = await cur.fetchone()
+    done = set(row[0]) if row and row[0] else set()
+    return [version for version, _ in migration_files() if version not in done]
 
 
 def migration_files() -> list[tuple[str, str]]:
@@ -66,14 +84,28 @@ class Database:
 
     async def connect_error(self, timeout_s: float = 2.0) -> str | None:
         """One direct connection attempt: None when it worked, else the reason in one line."""
+        problem = await self.connect_problem(timeout_s)
+        return None if problem is None else str(problem)
+
+    async def connect_problem(self, timeout_s: float = 2.0) -> DbProblem | None:
+        """One direct connection attempt: None when it worked, else the classified reason."""
         try:
             conn = await psycopg.AsyncConnection.connect(
                 self._conninfo, connect_timeout=max(1, int(timeout_s))
             )
         except psycopg.Error as exc:
-            return _first_line(str(exc))
+            return classify(exc)
         await conn.close()
         return None
+
+    async def explain(self, exc: BaseException, timeout_s: float = 2.0) -> DbProblem:
+        """The classified reason of ``exc``; for a pool timeout, what a direct attempt says
+        (a server that answers is not called unreachable)."""
+        if isinstance(exc, PoolTimeout):
+            problem = await self.connect_problem(timeout_s)
+            if problem is not None:
+                return problem
+        return classify(exc)
 
     @property
     def where(self) -> str:
@@ -151,7 +183,3 @@ class Database:
         await self.pool.open(wait=False)
         await old.close(timeout=close_timeout_s)
 
-
-def _first_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[0] if lines else "unknown error"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import time
 from collections.abc import Mapping
@@ -12,6 +11,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
+
+from bot.upstream import bounded_json
 
 Facts = dict[str, str | int | float | None]
 
@@ -62,11 +63,12 @@ async def http_get(
 
 
 async def read_json(response: httpx.Response) -> object:
-    """The decoded JSON body; raises ValueError when the body is not JSON."""
+    """The decoded JSON body; raises ValueError when the body is not JSON (or nests deeper
+    than ``bounded_json.MAX_DEPTH``)."""
     content = response.content
     if len(content) > _BIG_BODY_BYTES:
-        return await asyncio.to_thread(json.loads, content)
-    return json.loads(content)
+        return await asyncio.to_thread(bounded_json.loads, content)
+    return bounded_json.loads(content)
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

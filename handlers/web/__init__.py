@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from slack_bolt.async_app import AsyncApp
 
 from bot.app.runtime import Runtime
@@ -19,12 +21,40 @@ HTTP_SHUTDOWN_S = 3.0
 def build_web_app(runtime: Runtime, bolt: AsyncApp | None) -> web.Application:
     """aiohttp: /slack/events (when ``bolt`` is given: HTTP mode), /healthz, /readyz, /metrics,
     /alerts (inbound alerts, bearer token)."""
-    web_app = web.Application()
+    web_app = web.Application(middlewares=[_until_ready(runtime)])
     if bolt is not None:
         slack_events.register(web_app, runtime, bolt)
     probes.register(web_app, runtime)
     alerts.register(web_app, runtime)
     return web_app
+
+
+# Paths that change something: refused with 503 while start-up is not done (a load balancer
+# or Slack retries after Retry-After). /healthz, /readyz and /metrics always answer.
+_GATED_PATHS = ("/slack/events", "/alerts")
+STARTING_RETRY_AFTER_S = 1
+
+
+def _until_ready(runtime: Runtime) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """Middleware: 503 with ``Retry-After: 1`` on the gated paths until the runtime accepts
+    requests; nothing of the request is read."""
+
+    @web.middleware
+    async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.path
+        gated = path in _GATED_PATHS or path.startswith("/alerts/")
+        if gated and not runtime.accepting.is_set():
+            state = runtime.startup_state()
+            response = web.json_response(
+                {"error": f"starting: {state}; retry shortly"},
+                status=503,
+                headers={"Retry-After": str(STARTING_RETRY_AFTER_S)},
+            )
+            response.force_close()
+            return response
+        return await handler(request)
+
+    return gate
 
 
 async def start_site(web_app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import secrets
 from typing import Any
@@ -26,6 +25,8 @@ from bot.app.runtime import Runtime
 from bot.app.work import Admission
 from bot.incidents import AlertValidationError, RaiseOutcome, validate_alert
 from bot.settings.model import ALERT_QUEUE_SHARE
+from bot.stores.db_errors import DbFailure, classify
+from bot.upstream import bounded_json
 from handlers.web.body import read_capped
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,10 @@ def register(web_app: web.Application, runtime: Runtime) -> None:
         if raw is None:
             return _answer(runtime, "too_large", 413, too_large)
         try:
-            parsed = json.loads(raw.decode("utf-8"))
+            parsed = bounded_json.loads(raw.decode("utf-8"))
+        except bounded_json.TooDeep as exc:
+            body = {"error": f"the body nests deeper than {exc.limit} levels"}
+            return _answer(runtime, "bad_request", 400, body)
         except (UnicodeDecodeError, ValueError):
             return _answer(runtime, "not_json", 415, {"error": "the body is not valid JSON"})
         try:
@@ -120,8 +124,13 @@ async def _raise(runtime: Runtime, alert: Any) -> web.Response:
         body = {"error": f"not confirmed within {COMMIT_TIMEOUT_S:.0f} s; it may still apply"}
         return _answer(runtime, "unavailable", 503, body)
     except (psycopg.Error, PoolTimeout, OSError) as exc:
-        log.warning("alert not stored: database unavailable (%s)", type(exc).__name__)
-        body = {"error": f"database unavailable ({type(exc).__name__}); nothing was stored"}
+        problem = classify(exc)
+        # The words of an "other" error may quote the body: only its SQLSTATE is told.
+        words = f"SQLSTATE {problem.sqlstate}" if problem.kind is DbFailure.OTHER else problem
+        log.warning("alert not stored: database %s (%s)", problem.kind, type(exc).__name__)
+        body = {
+            "error": f"database unavailable ({words}; {type(exc).__name__}); nothing was stored"
+        }
         return _answer(runtime, "unavailable", 503, body)
     except Exception:  # a bug: named by an id in the log, never by its details here
         error_id = secrets.token_hex(4)

@@ -8,8 +8,10 @@ import signal
 import time
 from typing import Any
 
+import psycopg
 import pytest
 
+from bot.stores.db import _MIGRATION_LOCK_KEY
 from local_slack.payloads import slash_command_form
 from local_slack.server import LocalSlack
 from tests.conftest import LOOPBACK_CLOSED
@@ -99,3 +101,22 @@ async def test_socket_mode_reconnecting_to_a_vanished_slack_stops_on_sigterm(
         bot.terminate()
         assert await bot.wait_exit(10) == 0
         assert time.monotonic() - started < 5.0
+
+
+async def test_no_socket_mode_connection_before_the_migrations_are_applied(
+    bot_env: dict[str, str], local_slack: LocalSlack, empty_database: str
+) -> None:
+    """The migration lock held elsewhere: /readyz names the migrations and the bot has not
+    asked Slack for a WebSocket; released, it connects and answers."""
+    env = {**_socket_env(bot_env), "DATABASE_URL": empty_database}
+    async with await psycopg.AsyncConnection.connect(empty_database, autocommit=True) as holder:
+        await holder.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK_KEY,))
+        async with start_bot_process(env, wait_accepting=False) as bot:
+            for _ in range(10):  # half a second of "migrations running"
+                status, body = await _ready(bot)
+                assert status == 503 and body["checks"]["startup"] == "migrations running"
+                await asyncio.sleep(0.05)
+            assert local_slack.calls_for("apps.connections.open") == []
+            await holder.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK_KEY,))
+            await local_slack.wait_socket_connected(1, timeout=30)
+            await _health_over_socket(local_slack, "socket-after-migrations")

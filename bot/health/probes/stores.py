@@ -29,19 +29,12 @@ async def probe_database(db: Database | None, *, timeout_s: float) -> ProbeResul
     started = time.perf_counter()
     try:
         count = await db.count_active_models(timeout_s=min(1.0, timeout_s / 4))
-    except PoolTimeout:
-        reason = await db.why_unreachable(timeout_s=max(1.0, timeout_s / 2))
-        return ProbeResult(
-            name, group, ProbeState.DOWN, _elapsed_ms(started), reason, "unreachable"
-        )
-    except psycopg.Error as exc:
-        detail = Said(
-            N_("connected, but the query failed: %(error)s"),
-            error=str(exc).strip().splitlines()[0],
-        )
-        return ProbeResult(
-            name, group, ProbeState.DEGRADED, _elapsed_ms(started), detail, "query_failed"
-        )
+    except (PoolTimeout, psycopg.Error) as exc:
+        problem = await db.explain(exc, timeout_s=max(1.0, timeout_s / 2))
+        # A server that answered (a missing table, a refused password) is not "unreachable".
+        state = ProbeState.DOWN if problem.transient else ProbeState.DEGRADED
+        code = "unreachable" if problem.transient else "query_failed"
+        return ProbeResult(name, group, state, _elapsed_ms(started), problem.said, code)
     # The database itself is healthy whatever the count; an empty or shrunken model table is
     # the data checks' business (app probe, sync drop guard), so it is stated, not judged, here.
     detail = (
