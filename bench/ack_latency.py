@@ -55,9 +55,25 @@ SCRIPT = Path(__file__).resolve()
 REPO = SCRIPT.parent.parent
 LISTENING = re.compile(r"listening on http://[\d.]+:(\d+)")
 BARE_SECRET_ENV = "BENCH_BARE_SIGNING_SECRET"
+STARTING = ("migrations running", "starting the scheduler")  # /readyz's start-up states
 NOWHERE = "http://127.0.0.1:9"  # the discard port: nobody listens, connections are refused
 WARMUP, ACK_LIMIT_MS, RESULT_WAIT_S, START_TIMEOUT_S, STOP_TIMEOUT_S = 20, 3000.0, 60.0, 60.0, 60.0
 SUSTAINED_MAX_RATIO, C1_MAX_RATIO, EXIT_SLACK_S = 3.0, 1.25, 2.0
+
+
+async def _until_taking_requests(base: str) -> None:
+    """Poll /readyz until start-up is past the migrations and the scheduler (the bot refuses
+    /slack/events with 503 before); a server without /readyz (the bare app) takes them now."""
+    async with aiohttp.ClientSession() as session:
+        for _ in range(int(START_TIMEOUT_S / 0.02)):
+            async with session.get(base + "/readyz") as resp:
+                if resp.status == 404:
+                    return
+                body = await resp.json()
+            if body.get("checks", {}).get("startup") not in STARTING:
+                return
+            await asyncio.sleep(0.02)
+    raise RuntimeError(f"{base} still starting after {START_TIMEOUT_S:g} s")
 
 
 async def serve_bare() -> None:
@@ -129,6 +145,7 @@ class Server:
         except (TimeoutError, RuntimeError) as exc:
             output = "\n".join(f"  [{self.name}] {line}" for line in self.tail)
             raise RuntimeError(f"{self.name} did not start ({exc}); output:\n{output}") from None
+        await _until_taking_requests(f"http://127.0.0.1:{port}")
         return f"http://127.0.0.1:{port}/slack/events"
 
     async def stop(self) -> None:

@@ -92,7 +92,7 @@ async def main(rounds: int, workers: int) -> int:
         with tempfile.TemporaryDirectory(prefix="aisi-bench-") as tmp:
             settings = load_settings(_env(slack, token, secret, Path(tmp), workers))
             async with running_bot(settings, host="127.0.0.1", port=0) as bot:
-                await asyncio.wait_for(bot.runtime.migrated.wait(), 30)
+                await asyncio.wait_for(bot.runtime.ready.wait(), 30)
                 url = f"http://127.0.0.1:{bot.port}/slack/events"
                 async with aiohttp.ClientSession() as session:
                     sender = SlackRequestSender(session, url, secret)

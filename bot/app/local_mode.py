@@ -174,11 +174,14 @@ async def _session(
 ) -> None:
     """Wait for the schema, then the prompt until quit or a signal."""
     runtime = running.runtime
-    migrated = asyncio.ensure_future(asyncio.wait_for(runtime.migrated.wait(), timeout=30))
+    # Ready (schema and scheduler), or the database found down at start: commands go through.
+    accepting = asyncio.ensure_future(asyncio.wait_for(runtime.accepting.wait(), timeout=30))
     try:
-        if not await until_stopped(stop, migrated):
+        if not await until_stopped(stop, accepting):
             return
     except TimeoutError:
+        pass
+    if not runtime.migrated.is_set():
         terminal.say("The database is not reachable yet; /health will say so. Carrying on.")
     freeze_startup_objects()
     port = running.port

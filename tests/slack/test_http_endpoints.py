@@ -14,7 +14,7 @@ async def test_healthz_and_readyz_when_everything_is_up(bot: BotUnderTest) -> No
     assert status == 200 and json.loads(body)["status"] == "alive"
     status, body = await bot.get("/readyz")
     assert status == 200
-    assert json.loads(body)["checks"] == {"database": "ok", "cache": "ok"}
+    assert json.loads(body)["checks"] == {"startup": "ok", "database": "ok", "cache": "ok"}
 
 
 async def test_metrics_count_commands(bot: BotUnderTest, local_slack: LocalSlack) -> None:
