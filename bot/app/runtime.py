@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,7 @@ from bot.sync.service import SyncService
 log = logging.getLogger(__name__)
 
 MIGRATION_RETRY_S = 10.0
+READINESS_MAX_AGE_S = 1.0  # /readyz reuses a store probe this long
 
 
 @dataclass
@@ -82,6 +84,8 @@ class Runtime:
     # Extra /readyz checks by name (Socket Mode adds its connection state): "ok" or why not.
     readiness_checks: dict[str, Callable[[], Awaitable[str]]] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _readiness_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _readiness: tuple[float, dict[str, str]] | None = None
 
     async def language_of(self, user_id: str | None) -> str:
         """The language a reply to ``user_id`` is written in: their Slack locale's when known,
@@ -163,7 +167,17 @@ class Runtime:
             await asyncio.to_thread(server.stop)
 
     async def readiness(self, timeout_s: float = 2.0) -> dict[str, str]:
-        """'ok' or the reason, for the database and the cache (for /readyz)."""
+        """'ok' or the reason for start-up, the database, the cache and any extra check (for
+        /readyz). The stores are asked by one probe at a time and the answer is reused for
+        ``READINESS_MAX_AGE_S``: a crowd of pollers costs at most one query a second."""
+        async with self._readiness_lock:
+            now = time.monotonic()
+            if self._readiness is None or now - self._readiness[0] > READINESS_MAX_AGE_S:
+                self._readiness = (now, await self._probe_readiness(timeout_s))
+            stores = self._readiness[1]
+        return {"startup": self.startup_state(), **stores}
+
+    async def _probe_readiness(self, timeout_s: float) -> dict[str, str]:
 
         async def database() -> str:
             async with self.db.connection(timeout_s) as conn:
@@ -180,14 +194,6 @@ class Runtime:
             except (TimeoutError, PoolTimeout, psycopg.Error, RedisError, OSError) as exc:
                 return f"unavailable: {type(exc).__name__}"
 
-        async def startup() -> str:
-            return self.startup_state()
-
-        checks = {
-            "startup": startup,
-            "database": database,
-            "cache": cache,
-            **self.readiness_checks,
-        }
+        checks = {"database": database, "cache": cache, **self.readiness_checks}
         states = await asyncio.gather(*(probe(check) for check in checks.values()))
         return dict(zip(checks, states, strict=True))

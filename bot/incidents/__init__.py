@@ -5,7 +5,13 @@ checks an alert body; ``EscalationPolicy`` holds ``[escalation]``; ``IncidentNot
 what the Slack side implements. See each module's docstring.
 """
 
-from bot.incidents.alerts import AlertInput, AlertValidationError, validate_alert
+from bot.incidents.alerts import (
+    OWNED_PREFIXES,
+    AlertInput,
+    AlertValidationError,
+    owned_prefix,
+    validate_alert,
+)
 from bot.incidents.model import (
     Action,
     AlertStatus,
@@ -37,6 +43,7 @@ from bot.incidents.policy import EscalationPolicy, may_press_incident_button
 from bot.incidents.service import IncidentService
 
 __all__ = [
+    "OWNED_PREFIXES",
     "Action",
     "AlertInput",
     "AlertStatus",
@@ -65,5 +72,6 @@ __all__ = [
     "State",
     "TransitionResult",
     "may_press_incident_button",
+    "owned_prefix",
     "validate_alert",
 ]

@@ -52,7 +52,35 @@ def _text(obj: dict[str, Any], name: str, limit: int) -> str:
         raise AlertValidationError(name, f"must be at most {limit} characters (got {len(value)})")
     if any(ord(c) < 32 and c not in "\t" for c in value):
         raise AlertValidationError(name, "must not contain control characters or newlines")
+    if any(_SURROGATES[0] <= ord(c) <= _SURROGATES[1] for c in value):
+        raise AlertValidationError(name, "must be valid Unicode (it holds a lone surrogate)")
     return value
+
+
+_SURROGATES = (0xD800, 0xDFFF)
+
+
+def _unstorable(value: object) -> str | None:
+    """Why PostgreSQL's jsonb could never hold ``value``, or None (a bad body, not an outage)."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return "must not contain NaN or Infinity (JSON has no such numbers)"
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "must not contain NUL characters (\\u0000)"
+        if any(_SURROGATES[0] <= ord(c) <= _SURROGATES[1] for c in value):
+            return "must be valid Unicode (it holds a lone surrogate)"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _unstorable(key) or _unstorable(item)
+            if found:
+                return found
+    if isinstance(value, list):
+        for item in value:
+            found = _unstorable(item)
+            if found:
+                return found
+    return None
 
 
 def _choice(obj: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
@@ -87,12 +115,38 @@ def _details(obj: dict[str, Any]) -> str | dict[str, Any] | None:
         raise AlertValidationError(
             "details", f"must be a string or an object (got {_json_type(value)})"
         )
+    unstorable = _unstorable(value)
+    if unstorable:
+        raise AlertValidationError("details", unstorable)
     size = len(json.dumps(value, ensure_ascii=False).encode())
     if size > MAX_DETAILS_BYTES:
         raise AlertValidationError(
             "details", f"must be at most {MAX_DETAILS_BYTES} bytes as JSON (got {size})"
         )
     return value
+
+
+# Dedup-key prefixes of the bot's own checks: only the bot opens, repeats or resolves these
+# (POST /alerts gets 403). A new check that raises its own keys adds its prefix here.
+OWNED_PREFIXES = (
+    "health:",
+    "source:",
+    "key:",
+    "sync:",
+    "app:",
+    "models:",
+    "github:",
+    "vercel:",
+    "deps:",
+    "vendor:",
+    "recovery:",
+)
+
+
+def owned_prefix(dedup_key: str) -> str | None:
+    """The bot's own prefix ``dedup_key`` starts with (case-insensitive), or None."""
+    lowered = dedup_key.strip().lower()
+    return next((prefix for prefix in OWNED_PREFIXES if lowered.startswith(prefix)), None)
 
 
 def validate_alert(obj: object) -> AlertInput:

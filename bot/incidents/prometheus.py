@@ -14,6 +14,7 @@ ALERT_OUTCOMES = (
     "too_large",
     "not_json",
     "bad_request",
+    "forbidden",
     "busy",
     "unavailable",
     "failed",

@@ -105,6 +105,29 @@ def check_nesting(text: str) -> Rejection | None:
     return None
 
 
+def check_shape(text: str) -> Rejection | None:
+    """400 for a verified interactive ``payload=`` whose parts are not the JSON types Slack
+    sends (Bolt would raise on them and answer 500): the payload an object, a
+    ``block_actions``' ``actions`` a list of objects, a ``view`` an object."""
+    if text.lstrip().startswith(("{", "[")):
+        return None
+    for name, value in parse_qsl(text, keep_blank_values=True):
+        if name != "payload":
+            continue
+        try:
+            payload = bounded_json.loads(value)
+        except ValueError:
+            return Rejection(400, "malformed")
+        if not isinstance(payload, dict):
+            return Rejection(400, "malformed")
+        actions = payload.get("actions", [])
+        if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+            return Rejection(400, "malformed")
+        if "view" in payload and not isinstance(payload["view"], dict):
+            return Rejection(400, "malformed")
+    return None
+
+
 class RejectionLog:
     """Logs refused requests without flooding: the first one, then one summary a minute.
 

@@ -53,7 +53,9 @@ def who(actor: str | None, t: Translator | None = None) -> str:
         return "aisi-bot"
     kind, _, name = actor.partition(":")
     if kind == "alert" and name:
-        return t._("%(name)s (alert)", name=name)
+        # The sender's own word, quoted as data: never shown as (or mentioned like) a person.
+        quoted = name.replace("`", "'")
+        return t._("`%(name)s` (via /alerts)", name=quoted)
     if kind == "cli" and name:
         return t._("%(name)s (aisi-bot CLI)", name=name)
     return actor

@@ -23,7 +23,7 @@ from psycopg_pool import PoolTimeout
 
 from bot.app.runtime import Runtime
 from bot.app.work import Admission
-from bot.incidents import AlertValidationError, RaiseOutcome, validate_alert
+from bot.incidents import AlertValidationError, RaiseOutcome, owned_prefix, validate_alert
 from bot.settings.model import ALERT_QUEUE_SHARE
 from bot.stores.db_errors import DbFailure, classify
 from bot.upstream import bounded_json
@@ -53,7 +53,9 @@ def _token_ok(header: str | None, expected: str) -> bool:
     scheme, _, given = (header or "").strip().partition(" ")
     if scheme.lower() != "bearer":
         return False
-    return hmac.compare_digest(given.strip().encode(), expected.encode())
+    # Header bytes that are not UTF-8 arrive as surrogate escapes: compared as the bytes sent.
+    sent = given.strip().encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(sent, expected.encode())
 
 
 def _is_json_type(content_type: str) -> bool:
@@ -91,6 +93,13 @@ def register(web_app: web.Application, runtime: Runtime) -> None:
             alert = validate_alert(parsed)
         except AlertValidationError as exc:
             return _answer(runtime, "bad_request", 400, exc.as_json())
+        prefix = owned_prefix(alert.dedup_key)
+        if prefix is not None:
+            body = {
+                "error": f"dedup keys starting {prefix!r} belong to the bot's own checks",
+                "field": "dedup_key",
+            }
+            return _answer(runtime, "forbidden", 403, body)
         return await _raise(runtime, alert)
 
     web_app.router.add_post(ALERTS_PATH, alerts)

@@ -56,9 +56,9 @@ def build_slack_events_handler(
         text = edge.decode_body(raw)
         if isinstance(text, edge.Rejection):
             return _refuse(runtime, text, log_refusal)
-        too_deep = edge.check_nesting(text)
-        if too_deep is not None:
-            return _refuse(runtime, too_deep, log_refusal)
+        refused = edge.check_nesting(text) or edge.check_shape(text)
+        if refused is not None:
+            return _refuse(runtime, refused, log_refusal)
         # Verified: only now is the body parsed (Bolt parses it while building the request).
         headers: dict[str, str | Sequence[str]] = {
             key: request.headers.getall(key)

@@ -68,8 +68,9 @@ def test_the_resolved_message_speaks_korean_end_to_end() -> None:
 def test_who_did_it_is_said_in_the_language() -> None:
     """Actors that are no Slack user are named in the render's language."""
     ko, en = translator("ko"), translator("en")
-    assert incident_view.who("alert:grafana", ko) == "grafana (알림)"
-    assert incident_view.who("alert:grafana", en) == "grafana (alert)"
+    assert incident_view.who("alert:grafana", ko) == "`grafana`(/alerts 경유)"
+    assert incident_view.who("alert:grafana", en) == "`grafana` (via /alerts)"
+    assert incident_view.who("alert:U0OPS", en) == "`U0OPS` (via /alerts)"  # data, not a person
     assert (incident_view.who(None), incident_view.who(None, ko)) == ("someone", "누군가")
     assert incident_view.who("U0ALICE", ko) == "U0ALICE"
 
@@ -91,7 +92,7 @@ def test_a_refusal_and_a_timeline_line_in_korean() -> None:
         IncidentEvent(1, 9, START, "alert:grafana", EventKind.OPENED), tz=TZ, now=NOW, t=ko
     )
     opened = renderer.render("incident_line", lang="ko", line=line, wait="15분")
-    assert opened.text == "🚨 grafana (알림)님이 09:00에 생성"
+    assert opened.text == "🚨 `grafana`(/alerts 경유)님이 09:00에 생성"
 
 
 def test_a_recovery_step_describes_itself_in_the_language() -> None:
