@@ -175,9 +175,11 @@ class Runtime:
             if self._readiness is None or now - self._readiness[0] > READINESS_MAX_AGE_S:
                 self._readiness = (now, await self._probe_readiness(timeout_s))
             stores = self._readiness[1]
-        return {"startup": self.startup_state(), **stores}
+        extra = await self._probe_checks(self.readiness_checks, timeout_s)  # cheap, in memory
+        return {"startup": self.startup_state(), **stores, **extra}
 
     async def _probe_readiness(self, timeout_s: float) -> dict[str, str]:
+        """The database and the cache, asked together (at most one probe runs at a time)."""
 
         async def database() -> str:
             async with self.db.connection(timeout_s) as conn:
@@ -188,12 +190,18 @@ class Runtime:
             await self.redis.ping()
             return "ok"
 
+        return await self._probe_checks({"database": database, "cache": cache}, timeout_s)
+
+    async def _probe_checks(
+        self, checks: dict[str, Callable[[], Awaitable[str]]], timeout_s: float
+    ) -> dict[str, str]:
+        """Each check's 'ok' or 'unavailable: <error>', asked together."""
+
         async def probe(check: Callable[[], Awaitable[str]]) -> str:
             try:
                 return await asyncio.wait_for(check(), timeout_s)
             except (TimeoutError, PoolTimeout, psycopg.Error, RedisError, OSError) as exc:
                 return f"unavailable: {type(exc).__name__}"
 
-        checks = {"database": database, "cache": cache, **self.readiness_checks}
         states = await asyncio.gather(*(probe(check) for check in checks.values()))
         return dict(zip(checks, states, strict=True))
