@@ -104,6 +104,6 @@ async def test_pool_survives_database_coming_back(empty_database: str) -> None:
         with pytest.raises(Exception) as raised:
             await db.count_active_models(timeout_s=0.5)
         assert "PoolTimeout" in type(raised.value).__name__
-        assert "refused" in (await db.why_unreachable(1)).lower()
+        assert "refused" in str(await db.explain(raised.value, 1)).lower()
     finally:
         await db.close()

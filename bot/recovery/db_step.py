@@ -8,7 +8,6 @@ where absent, for local use, and a recovery must never create or alter anything 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import psycopg
 from psycopg_pool import PoolTimeout
@@ -18,11 +17,6 @@ from bot.recovery.model import StepName
 from bot.recovery.schema import APP_SCHEMA, check_app_schema
 from bot.recovery.steps import StepContext, StepFailedError, describe_error
 from bot.stores.db import Database, migrations_pending
-
-
-async def pending_migrations(conn: psycopg.AsyncConnection[Any]) -> list[str]:
-    """Versions of the bot's migrations not yet applied (reads only)."""
-    return await migrations_pending(conn)
 
 
 class DatabaseStep:
@@ -66,7 +60,7 @@ class DatabaseStep:
                 cur = await conn.execute("SELECT current_setting('server_version')")
                 row = await cur.fetchone()
                 check = await check_app_schema(conn, self._schema)
-                pending = await pending_migrations(conn)
+                pending = await migrations_pending(conn)
         except (PoolTimeout, psycopg.Error) as exc:
             problem = await self._db.explain(exc, min(self._timeout_s, 5.0))
             # "unreachable" only when the server did not answer (refused, timed out, gone).

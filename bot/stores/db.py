@@ -77,11 +77,6 @@ class Database:
         async with self.pool.connection(timeout=timeout_s) as conn:
             yield conn
 
-    async def why_unreachable(self, timeout_s: float = 2.0) -> str:
-        """One direct connection attempt, to name the real reason the pool has none."""
-        reason = await self.connect_error(timeout_s)
-        return reason or "connections are slow to open (the server answered a direct attempt)"
-
     async def connect_error(self, timeout_s: float = 2.0) -> str | None:
         """One direct connection attempt: None when it worked, else the reason in one line."""
         problem = await self.connect_problem(timeout_s)

@@ -91,9 +91,8 @@ def classify(exc: BaseException) -> DbProblem:
         return DbProblem(DbFailure.TIMED_OUT, said, sqlstate)
     if (
         isinstance(exc, errors.InvalidPassword | errors.InvalidAuthorizationSpecification)
-        or "password authentication failed" in lowered
+        or "authentication failed" in lowered  # also "password authentication failed"
         or "no password supplied" in lowered
-        or "authentication failed" in lowered
     ):
         said = Said(N_("authentication failed (check the user and password in DATABASE_URL)"))
         return DbProblem(DbFailure.AUTH_FAILED, said, sqlstate)
